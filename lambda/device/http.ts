@@ -1,0 +1,200 @@
+import * as http from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DeviceUnreachableError, type ErrorSite, ProtocolError, TlsVerificationError } from './errors';
+import { connectVerified, isCertificateError, TlsRefusal } from './tls';
+import type { ClientOptions, DeviceEndpoint, WarningLogger } from './types';
+
+export const DEFAULT_PORT = 443;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export interface DeviceRequest {
+  readonly method: 'GET' | 'POST';
+  /** Path and query string. */
+  readonly path: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface DeviceResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** The step being run and the secret values it handles, so that no error can carry them. */
+export interface StepContext {
+  readonly step: string;
+  readonly secrets: readonly string[];
+}
+
+let defaultLogger: WarningLogger | undefined;
+function sharedLogger(): WarningLogger {
+  if (defaultLogger === undefined) defaultLogger = new Logger({ serviceName: 'device-password-rotator' });
+  return defaultLogger;
+}
+
+/**
+ * HTTPS to one device: a deadline per request (connection, handshake and answer together), the device's TLS
+ * settings checked before any request byte leaves, and every failure turned into a typed error naming the step.
+ * HTTP 5xx answers become `DeviceUnreachableError` here; everything else is for the vendor client to read.
+ */
+export class DeviceHttp {
+  readonly host: string;
+  readonly port: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly endpoint: DeviceEndpoint,
+    options: ClientOptions = {},
+  ) {
+    this.host = endpoint.host;
+    this.port = endpoint.port ?? DEFAULT_PORT;
+    this.timeoutMs = endpoint.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (endpoint.tls?.insecureSkipVerify === true) {
+      (options.logger ?? sharedLogger()).warn('TLS certificate verification is turned off for this device (tls.insecureSkipVerify)', {
+        vendor: endpoint.vendor,
+        host: this.host,
+        port: this.port,
+      });
+    }
+  }
+
+  site(context: StepContext): ErrorSite {
+    return { vendor: this.endpoint.vendor, host: this.host, port: this.port, step: context.step, secrets: context.secrets };
+  }
+
+  async request(context: StepContext, request: DeviceRequest): Promise<DeviceResponse> {
+    const site = this.site(context);
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let socket: TLSSocket;
+    try {
+      socket = await connectVerified(this.host, this.port, this.endpoint.tls ?? {}, signal);
+    } catch (error) {
+      throw this.connectionError(site, error, signal);
+    }
+    const progress = { sent: false };
+    try {
+      const response = await exchange(socket, this.host, this.port, request, signal, progress);
+      if (response.status >= 500) {
+        throw new DeviceUnreachableError(site, 'the device failed to handle the request', true, {
+          httpStatus: response.status,
+          deviceMessage: response.body || undefined,
+        });
+      }
+      return response;
+    } catch (error) {
+      if (error instanceof DeviceUnreachableError || error instanceof ProtocolError) throw error;
+      throw this.exchangeError(site, error, signal, progress.sent);
+    } finally {
+      socket.destroy();
+    }
+  }
+
+  private connectionError(site: ErrorSite, error: unknown, signal: AbortSignal): Error {
+    if (signal.aborted) {
+      return new DeviceUnreachableError(site, `no TLS connection within the ${this.timeoutMs} ms deadline`, false);
+    }
+    if (error instanceof TlsRefusal) return new TlsVerificationError(site, error.message);
+    if (isCertificateError(error)) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return new TlsVerificationError(site, `certificate not trusted (${code}); pin it with tls.caCertificate or tls.certificateSha256`, {
+        cause: error as Error,
+      });
+    }
+    const cause = error instanceof Error ? error : new Error(String(error));
+    const code = (cause as NodeJS.ErrnoException).code ?? cause.message;
+    return new DeviceUnreachableError(site, `could not connect (${code})`, false, { cause });
+  }
+
+  private exchangeError(site: ErrorSite, error: unknown, signal: AbortSignal, sent: boolean): Error {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    if (signal.aborted) {
+      return new DeviceUnreachableError(
+        site,
+        sent ? `no answer within the ${this.timeoutMs} ms deadline` : `request not sent within the ${this.timeoutMs} ms deadline`,
+        sent,
+      );
+    }
+    const code = (cause as NodeJS.ErrnoException).code ?? cause.message;
+    return new DeviceUnreachableError(site, `connection lost ${sent ? 'before the answer' : 'while sending'} (${code})`, sent, { cause });
+  }
+}
+
+function exchange(
+  socket: TLSSocket,
+  host: string,
+  port: number,
+  request: DeviceRequest,
+  signal: AbortSignal,
+  progress: { sent: boolean },
+): Promise<DeviceResponse> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
+    const req = http.request({
+      host,
+      port,
+      method: request.method,
+      path: request.path,
+      headers,
+      createConnection: () => socket,
+      signal,
+    });
+    req.once('finish', () => {
+      progress.sent = true;
+    });
+    req.once('error', reject);
+    req.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          res.destroy(new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.once('error', reject);
+      res.once('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.end(request.body);
+  });
+}
+
+/** Parses a JSON answer, or fails with a `ProtocolError` that quotes (scrubbed) what came instead. */
+export function parseJson(site: ErrorSite, response: DeviceResponse): unknown {
+  try {
+    return JSON.parse(response.body);
+  } catch {
+    throw new ProtocolError(site, 'the device answered with something that is not JSON', {
+      httpStatus: response.status,
+      deviceMessage: response.body.slice(0, 200),
+    });
+  }
+}
+
+/** Cookies set by an answer, as name → value. */
+export function cookiesFrom(response: DeviceResponse): Record<string, string> {
+  const jar: Record<string, string> = {};
+  for (const line of response.headers['set-cookie'] ?? []) {
+    const [pair] = line.split(';');
+    const eq = pair.indexOf('=');
+    if (eq > 0) jar[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return jar;
+}
+
+export function cookieHeader(jar: Record<string, string>): string {
+  return Object.entries(jar)
+    .map(([name, value]) => `${name}=${value}`)
+    .join('; ');
+}
+
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}

@@ -1,0 +1,121 @@
+import { AccountLockedError, AuthenticationFailedError, PasswordRejectedError, type PasswordRejection, ProtocolError, SessionExpiredError } from '../errors';
+import { cookieHeader, cookiesFrom, DeviceHttp, type DeviceResponse, parseJson, type StepContext } from '../http';
+import { attemptLogin } from '../outcome';
+import type { ClientOptions, Credentials, DeviceClient, DeviceEndpoint, LoginOutcome, PasswordChange } from '../types';
+
+/**
+ * Oracle Communications Unified Assurance 6.x (formerly Federos Assure1).
+ * Session login (`executeLogin`) rather than per-request Basic auth, so that an expired session (401 on a later call)
+ * cannot be mistaken for a refused password. The session cookie's name is unconfirmed: every cookie set is sent back.
+ */
+export const UNIFIED_ASSURANCE_PATHS = {
+  login: '/api/core/Login/executeLogin',
+  logout: '/api/core/Login/executeLogout',
+  changePassword: '/api/core/ChangePassword/executeChangePassword',
+} as const;
+
+/** Unconfirmed wording: matched loosely. */
+const LOCKED = /lock|disabled/i;
+
+interface UaSession {
+  readonly cookies: Record<string, string>;
+}
+
+interface UaAnswer {
+  readonly success?: boolean;
+  readonly message?: string;
+  readonly errors?: unknown;
+}
+
+export class UnifiedAssuranceClient implements DeviceClient {
+  readonly vendor = 'oracle-unified-assurance' as const;
+  private readonly http: DeviceHttp;
+
+  constructor(
+    readonly endpoint: DeviceEndpoint,
+    options: ClientOptions = {},
+  ) {
+    this.http = new DeviceHttp(endpoint, options);
+  }
+
+  verifyLogin(credentials: Credentials): Promise<LoginOutcome> {
+    return attemptLogin(async () => {
+      const session = await this.login(credentials);
+      await this.logout(session, [credentials.password]);
+    });
+  }
+
+  async changePassword(change: PasswordChange): Promise<void> {
+    const secrets = [change.currentPassword, change.newPassword];
+    const session = await this.login({ username: change.username, password: change.currentPassword });
+    const context: StepContext = { step: 'change-password', secrets: [...secrets, ...Object.values(session.cookies)] };
+    const response = await this.http.request(context, {
+      method: 'POST',
+      path: UNIFIED_ASSURANCE_PATHS.changePassword,
+      headers: { 'content-type': 'application/json', cookie: cookieHeader(session.cookies) },
+      body: JSON.stringify({
+        Username: change.username,
+        OldPassword: change.currentPassword,
+        NewPassword: change.newPassword,
+        RepeatNewPassword: change.newPassword,
+      }),
+    });
+    const site = this.http.site(context);
+    if (response.status === 401) throw new SessionExpiredError(site, 'session', { httpStatus: 401, deviceMessage: messageOf(response) });
+    const answer = parseJson(site, response) as UaAnswer;
+    if (response.status === 200 && answer.success === true) {
+      await this.logout(session, secrets);
+      return;
+    }
+    if (answer.success === false) {
+      throw new PasswordRejectedError(site, rejectionOf(answer.errors), { httpStatus: response.status, deviceMessage: answer.errors ?? answer.message });
+    }
+    throw new ProtocolError(site, 'unexpected answer to the password change', { httpStatus: response.status, deviceMessage: response.body });
+  }
+
+  private async login(credentials: Credentials): Promise<UaSession> {
+    const context: StepContext = { step: 'login', secrets: [credentials.password] };
+    const response = await this.http.request(context, {
+      method: 'POST',
+      path: UNIFIED_ASSURANCE_PATHS.login,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Username: credentials.username, Password: credentials.password }),
+    });
+    const site = this.http.site(context);
+    const answer = parseJson(site, response) as UaAnswer;
+    if (response.status === 200 && answer.success === true) {
+      const cookies = cookiesFrom(response);
+      if (Object.keys(cookies).length === 0) throw new ProtocolError(site, 'login succeeded but the device set no session cookie');
+      return { cookies };
+    }
+    const details = { httpStatus: response.status, deviceMessage: answer.message };
+    if (LOCKED.test(answer.message ?? '')) throw new AccountLockedError(site, details);
+    if (response.status === 401 || response.status === 403) throw new AuthenticationFailedError(site, details);
+    throw new ProtocolError(site, 'unexpected answer to the login', details);
+  }
+
+  /** Best effort: a session left open expires on its own, so a failed logout does not fail the operation. */
+  private async logout(session: UaSession, secrets: readonly string[]): Promise<void> {
+    const context: StepContext = { step: 'logout', secrets: [...secrets, ...Object.values(session.cookies)] };
+    await this.http
+      .request(context, { method: 'POST', path: UNIFIED_ASSURANCE_PATHS.logout, headers: { cookie: cookieHeader(session.cookies) } })
+      .catch(() => undefined);
+  }
+}
+
+function messageOf(response: DeviceResponse): string {
+  try {
+    return String((JSON.parse(response.body) as UaAnswer).message ?? response.body);
+  } catch {
+    return response.body;
+  }
+}
+
+/** Validation errors are keyed by the request field they concern. */
+function rejectionOf(errors: unknown): PasswordRejection {
+  const keys = new Set((Array.isArray(errors) ? errors : [errors]).flatMap((e) => (e && typeof e === 'object' ? Object.keys(e) : [])));
+  if (keys.has('OldPassword')) return 'current-password';
+  if (keys.has('RepeatNewPassword')) return 'mismatch';
+  if (keys.has('NewPassword')) return 'policy';
+  return 'unknown';
+}

@@ -1,0 +1,246 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Vendor } from '../../lambda/device/types';
+import { AccountStore, type AccountSnapshot, type SimulatedUser } from './accounts';
+import { makeSelfSignedCertificate } from './certificate';
+import { type Fault, type FaultKind, FaultPlan, type FaultRule } from './faults';
+import type { PasswordPolicy } from './password-policy';
+
+/** What every simulator accepts. Vendor simulators add their own options. */
+export interface SimulatorOptions {
+  readonly users: readonly SimulatedUser[];
+  /** Overrides of the vendor's default password policy. */
+  readonly policy?: Partial<PasswordPolicy>;
+  /** Consecutive failed logins that lock an account. Default: 5. */
+  readonly lockoutThreshold?: number;
+  /** Idle time after which a session (token, cookie) dies. Default: the vendor's (minutes). */
+  readonly sessionIdleMs?: number;
+  /** Port to listen on, on 127.0.0.1. Default: a free one. */
+  readonly port?: number;
+}
+
+export interface RecordedRequest {
+  readonly operation: string;
+  readonly method: string;
+  /** Path without query string (the query may hold credentials, as mPower's does). */
+  readonly path: string;
+  readonly at: number;
+}
+
+/** A request as a vendor handler sees it. */
+export interface SimRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly rawBody: string;
+  /** JSON or form body, parsed; undefined when absent or unparsable. */
+  readonly body: unknown;
+  readonly cookies: Record<string, string>;
+  /** Faults of the kinds a handler must act on itself (session-expired, conversation-expired, reject-new-password). */
+  has(kind: FaultKind): boolean;
+}
+
+export interface SimResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string | string[]>;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'ANY';
+  readonly path: string;
+  /** The name fault rules and the request log use. */
+  readonly operation: string;
+  readonly handle: (request: SimRequest) => SimResponse | Promise<SimResponse>;
+}
+
+/** A running simulated device: how to reach it, how to trust it, what it now holds, how to upset it. */
+export interface SimulatedDevice {
+  readonly vendor: Vendor;
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly certificatePem: string;
+  /** `AB:CD:…` */
+  readonly fingerprint256: string;
+  /** Requests that reached the HTTP layer, oldest first. */
+  readonly requests: readonly RecordedRequest[];
+  account(username: string): AccountSnapshot;
+  passwordOf(username: string): string;
+  failedLoginsOf(username: string): number;
+  isLocked(username: string): boolean;
+  /** Change a password or lock state behind the rotator's back (someone changed it by hand, an admin unlocked it). */
+  overwriteAccount(username: string, changes: { password?: string; locked?: boolean }): void;
+  injectFault(rule: FaultRule): void;
+  clearFaults(): void;
+  /** Drop every session, as a device restart would. */
+  expireSessions(): void;
+  /** Every session token, cookie and conversation id the device has handed out: what a leak scan looks for. */
+  issuedTokens(): string[];
+  stop(): Promise<void>;
+}
+
+export interface VendorBehaviour {
+  readonly routes: readonly Route[];
+  expireSessions(): void;
+  issuedTokens(): string[];
+  /** Body of the 404 answer in the vendor's shape. */
+  notFound(path: string): SimResponse;
+}
+
+export interface DeviceServerSetup {
+  readonly vendor: Vendor;
+  readonly options: SimulatorOptions;
+  readonly defaultPolicy: PasswordPolicy;
+  readonly build: (accounts: AccountStore) => VendorBehaviour;
+}
+
+const HANDLER_FAULTS: readonly FaultKind[] = ['session-expired', 'conversation-expired', 'reject-new-password'];
+
+/** Starts an HTTPS device on 127.0.0.1 with a certificate made for it, serving the vendor's routes. */
+export async function startDeviceServer(setup: DeviceServerSetup): Promise<SimulatedDevice> {
+  const { vendor, options } = setup;
+  const certificate = await makeSelfSignedCertificate(`${vendor}.simulator.local`);
+  const accounts = new AccountStore(options.users, { ...setup.defaultPolicy, ...options.policy }, options.lockoutThreshold ?? 5);
+  const behaviour = setup.build(accounts);
+  const faults = new FaultPlan();
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer({ key: certificate.privateKeyPem, cert: certificate.certificatePem }, (req, res) => {
+    void serve(req, res).catch((error: unknown) => {
+      if (!res.headersSent) writeJson(res, { status: 500, body: { error: `simulator failure: ${String(error)}` } });
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  // A client that refuses our certificate closes mid-handshake; that is expected, not an error.
+  server.on('tlsClientError', () => undefined);
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawBody = await readBody(req);
+    const url = new URL(req.url ?? '/', 'https://device');
+    const route = behaviour.routes.find((r) => r.path === url.pathname && (r.method === 'ANY' || r.method === req.method));
+    const operation = route?.operation ?? 'unknown';
+    requests.push({ operation, method: req.method ?? '', path: url.pathname, at: Date.now() });
+    const taken = faults.take(operation);
+    const has = (kind: FaultKind) => taken.some((f) => f.kind === kind);
+
+    const latency = taken.filter((f): f is Extract<Fault, { kind: 'latency' }> => f.kind === 'latency').reduce((sum, f) => sum + f.ms, 0);
+    if (latency > 0) await sleep(latency);
+    if (has('drop-before')) {
+      req.socket.destroy();
+      return;
+    }
+    const serverError = taken.find((f): f is Extract<Fault, { kind: 'server-error' }> => f.kind === 'server-error');
+    if (serverError) {
+      writeText(res, serverError.status ?? 500, 'Internal Server Error');
+      return;
+    }
+    if (route === undefined) {
+      writeJson(res, behaviour.notFound(url.pathname));
+      return;
+    }
+    const request: SimRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      rawBody,
+      body: parseBody(rawBody, req.headers['content-type']),
+      cookies: parseCookies(req.headers.cookie),
+      has: (kind) => HANDLER_FAULTS.includes(kind) && has(kind),
+    };
+    const response = await route.handle(request);
+    if (has('drop-after')) {
+      req.socket.destroy();
+      return;
+    }
+    writeJson(res, response);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    vendor,
+    url: `https://127.0.0.1:${port}`,
+    host: '127.0.0.1',
+    port,
+    certificatePem: certificate.certificatePem,
+    fingerprint256: certificate.fingerprint256,
+    requests,
+    account: (username) => accounts.snapshot(username),
+    passwordOf: (username) => accounts.snapshot(username).password,
+    failedLoginsOf: (username) => accounts.snapshot(username).failedLogins,
+    isLocked: (username) => accounts.snapshot(username).locked,
+    overwriteAccount: (username, changes) => accounts.overwrite(username, changes),
+    injectFault: (rule) => faults.inject(rule),
+    clearFaults: () => faults.clear(),
+    expireSessions: () => behaviour.expireSessions(),
+    issuedTokens: () => behaviour.issuedTokens(),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  if (contentType?.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) cookies[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return cookies;
+}
+
+function writeJson(res: ServerResponse, response: SimResponse): void {
+  const isText = typeof response.body === 'string';
+  const payload = isText ? (response.body as string) : JSON.stringify(response.body);
+  res.writeHead(response.status, {
+    'content-type': isText ? 'text/plain' : 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    ...response.headers,
+  });
+  res.end(payload);
+}
+
+function writeText(res: ServerResponse, status: number, text: string): void {
+  writeJson(res, { status, body: text });
+}
+
+/** A body field as a string, or undefined. */
+export function field(body: unknown, name: string): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value = (body as Record<string, unknown>)[name];
+  return typeof value === 'string' ? value : undefined;
+}

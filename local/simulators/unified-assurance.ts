@@ -1,0 +1,156 @@
+import type { AccountStore } from './accounts';
+import { field, type SimRequest, type SimResponse, type SimulatedDevice, type SimulatorOptions, startDeviceServer } from './device-server';
+import type { PasswordPolicy } from './password-policy';
+import { randomHex, SessionStore } from './sessions';
+
+/**
+ * Oracle Communications Unified Assurance 6.x: `/api/core/...`, HTTP Basic per request or a session from `executeLogin`.
+ * Operations (for fault rules): `login`, `read-session`, `logout`, `change-password`.
+ *
+ * Unconfirmed by public sources, and kept here: the policy, the wording of failures, the session cookie name, the
+ * HTTP status of failed operations (400) and of missing authentication (401).
+ */
+export const UNIFIED_ASSURANCE_DEFAULT_POLICY: PasswordPolicy = {
+  minLength: 8,
+  maxLength: 64,
+  requireUpper: true,
+  requireLower: true,
+  requireDigit: true,
+  requireSpecial: false,
+  forbidWhitespace: true,
+  forbidReuse: true,
+};
+
+const SESSION_COOKIE = 'PHPSESSID';
+
+export const UNIFIED_ASSURANCE_TEXTS = {
+  badLogin: 'Invalid username or password',
+  locked: 'Account is locked. Contact your administrator',
+  unauthenticated: 'Authentication required',
+  oldPasswordWrong: 'Old password is incorrect',
+  mismatch: 'New passwords do not match',
+  required: 'This field is required',
+  notYours: 'You may only change your own password',
+} as const;
+
+export async function startUnifiedAssuranceSimulator(options: SimulatorOptions): Promise<SimulatedDevice> {
+  return startDeviceServer({
+    vendor: 'oracle-unified-assurance',
+    options,
+    defaultPolicy: UNIFIED_ASSURANCE_DEFAULT_POLICY,
+    build: (accounts) => unifiedAssurance(accounts, options.sessionIdleMs ?? 15 * 60_000),
+  });
+}
+
+function unifiedAssurance(accounts: AccountStore, sessionIdleMs: number) {
+  const sessions = new SessionStore<string>(sessionIdleMs, () => randomHex(16));
+  let nextUserId = 1001;
+  const userIds = new Map<string, number>();
+
+  const sessionInfo = (username: string) => {
+    if (!userIds.has(username)) userIds.set(username, nextUserId++);
+    return {
+      Username: username,
+      UserID: userIds.get(username),
+      UserGroupID: accounts.roleOf(username) === 'admin' ? 1 : 2,
+      FullName: username,
+      Locale: 'en_US',
+      TZ: 'UTC',
+      PasswordExpiration: Math.floor(Date.now() / 1000) + 90 * 24 * 3600,
+    };
+  };
+
+  const fail = (status: number, message: string, errors?: unknown[]): SimResponse => ({
+    status,
+    body: errors ? { success: false, message, errors } : { success: false, message },
+  });
+
+  /** The user a request acts as: from a live session cookie, or from HTTP Basic. */
+  const authenticate = (request: SimRequest): { user: string } | SimResponse => {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie !== undefined) {
+      if (request.has('session-expired')) sessions.destroy(cookie);
+      const user = sessions.use(cookie);
+      return user === undefined ? fail(401, UNIFIED_ASSURANCE_TEXTS.unauthenticated) : { user };
+    }
+    const basic = /^Basic (.+)$/.exec(request.headers.authorization ?? '');
+    if (basic) {
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const [username, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+      const result = accounts.authenticate(username, password);
+      if (result === 'ok') return { user: username };
+      return fail(401, result === 'locked' ? UNIFIED_ASSURANCE_TEXTS.locked : UNIFIED_ASSURANCE_TEXTS.badLogin);
+    }
+    return fail(401, UNIFIED_ASSURANCE_TEXTS.unauthenticated);
+  };
+
+  return {
+    expireSessions: () => sessions.expireAll(),
+    issuedTokens: () => [...sessions.issued],
+    notFound: (path: string) => fail(404, `No route for ${path}`),
+    routes: [
+      {
+        method: 'POST' as const,
+        path: '/api/core/Login/executeLogin',
+        operation: 'login',
+        handle: (request: SimRequest): SimResponse => {
+          const username = field(request.body, 'Username') ?? '';
+          const result = accounts.authenticate(username, field(request.body, 'Password') ?? '');
+          if (result === 'locked') return fail(401, UNIFIED_ASSURANCE_TEXTS.locked);
+          if (result === 'bad-credentials') return fail(401, UNIFIED_ASSURANCE_TEXTS.badLogin);
+          const id = sessions.create(username);
+          return {
+            status: 200,
+            headers: { 'set-cookie': `${SESSION_COOKIE}=${id}; path=/; secure; HttpOnly` },
+            body: { success: true, message: 'Added record', data: [sessionInfo(username)], total: 1 },
+          };
+        },
+      },
+      {
+        method: 'GET' as const,
+        path: '/api/core/Login/readSessionInfo',
+        operation: 'read-session',
+        handle: (request: SimRequest): SimResponse => {
+          const auth = authenticate(request);
+          if (!('user' in auth)) return auth;
+          return { status: 200, body: { success: true, message: 'Loaded 1 entries', data: [sessionInfo(auth.user)], total: 1 } };
+        },
+      },
+      {
+        method: 'POST' as const,
+        path: '/api/core/Login/executeLogout',
+        operation: 'logout',
+        handle: (request: SimRequest): SimResponse => {
+          sessions.destroy(request.cookies[SESSION_COOKIE]);
+          return { status: 200, body: { success: true, message: 'Logged out' } };
+        },
+      },
+      {
+        method: 'POST' as const,
+        path: '/api/core/ChangePassword/executeChangePassword',
+        operation: 'change-password',
+        handle: (request: SimRequest): SimResponse => {
+          const auth = authenticate(request);
+          if (!('user' in auth)) return auth;
+          const fields = ['Username', 'OldPassword', 'NewPassword', 'RepeatNewPassword'] as const;
+          const missing = fields.filter((name) => field(request.body, name) === undefined);
+          if (missing.length > 0) return fail(400, 'Exception thrown', missing.map((name) => ({ [name]: UNIFIED_ASSURANCE_TEXTS.required })));
+          const [username, oldPassword, newPassword, repeat] = fields.map((name) => field(request.body, name) as string);
+          if (username !== auth.user) return fail(403, 'Exception thrown', [{ Username: UNIFIED_ASSURANCE_TEXTS.notYours }]);
+          // OldPassword may be an expired password; it is checked like a login, and counts as one.
+          const check = accounts.authenticate(username, oldPassword);
+          if (check === 'locked') return fail(400, 'Exception thrown', [{ OldPassword: UNIFIED_ASSURANCE_TEXTS.locked }]);
+          if (check === 'bad-credentials') return fail(400, 'Exception thrown', [{ OldPassword: UNIFIED_ASSURANCE_TEXTS.oldPasswordWrong }]);
+          if (newPassword !== repeat) return fail(400, 'Exception thrown', [{ RepeatNewPassword: UNIFIED_ASSURANCE_TEXTS.mismatch }]);
+          const violation = request.has('reject-new-password')
+            ? { reason: 'The password does not meet the password policy' }
+            : accounts.checkNewPassword(username, newPassword);
+          if (violation) return fail(400, 'Exception thrown', [{ NewPassword: violation.reason }]);
+          accounts.setPassword(username, newPassword);
+          return { status: 200, body: { success: true, message: 'Loaded 1 entries', data: [sessionInfo(username)], total: 1 } };
+        },
+      },
+    ],
+  };
+}
