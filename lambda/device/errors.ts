@@ -132,7 +132,7 @@ const REJECTION_SUMMARIES: Record<PasswordRejection, string> = {
   policy: 'the device rejected the new password (password policy)',
   'current-password': 'the device rejected the change: the current password given is wrong',
   'policy-or-current-password':
-    'the device rejected the change, and its answer does not say whether the current password was wrong or the new one breaks its policy',
+    'the device rejected the change, and its answer does not say whether the current password was wrong or the new one breaks its policy; a login with the current password tells which',
   mismatch: 'the device rejected the change: new password and confirmation differ',
   unknown: 'the device rejected the password change',
 };
@@ -168,6 +168,14 @@ export class DeviceUnreachableError extends DeviceError {
   constructor(site: ErrorSite, what: string, requestSent: boolean, details?: DeviceErrorDetails) {
     super(site, what, details);
     this.requestSent = requestSent;
+  }
+}
+
+/** The account logged in, but may not do what was asked (e.g. a non-admin setting another user's password). */
+export class InsufficientPrivilegeError extends DeviceError {
+  readonly retryable = false;
+  constructor(site: ErrorSite, what: string, details?: DeviceErrorDetails) {
+    super(site, what, details);
   }
 }
 

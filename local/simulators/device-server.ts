@@ -19,6 +19,8 @@ export interface SimulatorOptions {
   readonly sessionIdleMs?: number;
   /** Port to listen on, on 127.0.0.1. Default: a free one. */
   readonly port?: number;
+  /** Faults armed from the start; more can be injected later with `injectFault`. */
+  readonly faults?: readonly FaultRule[];
 }
 
 export interface RecordedRequest {
@@ -107,6 +109,7 @@ export async function startDeviceServer(setup: DeviceServerSetup): Promise<Simul
   const accounts = new AccountStore(options.users, { ...setup.defaultPolicy, ...options.policy }, options.lockoutThreshold ?? 5);
   const behaviour = setup.build(accounts);
   const faults = new FaultPlan();
+  for (const rule of options.faults ?? []) faults.inject(rule);
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
 

@@ -1,0 +1,220 @@
+import {
+  AccountLockedError,
+  AuthenticationFailedError,
+  type DeviceErrorDetails,
+  type ErrorSite,
+  PasswordRejectedError,
+  ProtocolError,
+  SessionExpiredError,
+} from '../errors';
+import { basicAuth, DeviceHttp, type DeviceResponse, type StepContext } from '../http';
+import { attemptLogin } from '../outcome';
+import type { ClientOptions, Credentials, DeviceClient, DeviceEndpoint, LoginOutcome, PasswordChange } from '../types';
+
+/**
+ * WSO2 EMM 2.0.x. A login is an OAuth password grant (`/oauth2/token`) made with an OAuth client: either one given
+ * to the constructor, or one this client registers with the user's own Basic credentials (`/dynamic-client-web/register`,
+ * idempotent on the device for the same owner and client name). The change (`/mdm-admin/users/change-password`) takes
+ * both passwords base64-encoded and answers any user-store failure with the same 400, so a refusal is reported as
+ * `policy-or-current-password`: this client does not guess which (a login with the current password tells).
+ */
+export const WSO2_EMM_PATHS = {
+  register: '/dynamic-client-web/register',
+  token: '/oauth2/token',
+  changePassword: '/mdm-admin/users/change-password',
+} as const;
+
+/** Name of the OAuth application registered on the device when no client credentials are configured. */
+export const WSO2_EMM_CLIENT_NAME = 'device-password-rotator';
+/** The scope the product's own examples request. */
+export const WSO2_EMM_TOKEN_SCOPE = 'default';
+
+/** An OAuth application registered on the device beforehand (a future field of the device secret). */
+export interface Wso2OAuthClientCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/**
+ * A locked account. Unconfirmed wording: WSO2 Identity Server reports a locked account with code 17003 in the
+ * authentication failure reason; matched loosely.
+ */
+const LOCKED = /lock|17003/i;
+
+interface Wso2Token {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+}
+
+interface Wso2Login {
+  readonly client: Wso2OAuthClientCredentials;
+  readonly token: Wso2Token;
+}
+
+interface OAuthErrorAnswer {
+  readonly error?: unknown;
+  readonly error_description?: unknown;
+}
+
+export class Wso2EmmClient implements DeviceClient {
+  readonly vendor = 'wso2-emm' as const;
+  private readonly http: DeviceHttp;
+  /** OAuth applications this instance registered, by owner: registering once per owner is enough. */
+  private readonly registered = new Map<string, Wso2OAuthClientCredentials>();
+
+  constructor(
+    readonly endpoint: DeviceEndpoint,
+    options: ClientOptions = {},
+    private readonly oauthClient?: Wso2OAuthClientCredentials,
+  ) {
+    this.http = new DeviceHttp(endpoint, options);
+  }
+
+  /** One password grant (preceded, without configured client credentials, by the registration, which also checks the password). */
+  verifyLogin(credentials: Credentials): Promise<LoginOutcome> {
+    return attemptLogin(() => this.login(credentials));
+  }
+
+  async changePassword(change: PasswordChange): Promise<void> {
+    const { client, token } = await this.login({ username: change.username, password: change.currentPassword });
+    const context: StepContext = {
+      step: 'change-password',
+      secrets: [change.currentPassword, change.newPassword, ...clientSecrets(client), ...tokenSecrets(token)],
+    };
+    const response = await this.http.request(context, {
+      method: 'POST',
+      path: WSO2_EMM_PATHS.changePassword,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token.accessToken}` },
+      body: JSON.stringify({ username: change.username, oldPassword: base64(change.currentPassword), newPassword: base64(change.newPassword) }),
+    });
+    const site = this.http.site(context);
+    if (response.status === 201 || response.status === 200) return;
+    const details: DeviceErrorDetails = { httpStatus: response.status, deviceMessage: changeMessageOf(response) };
+    if (response.status === 400) throw new PasswordRejectedError(site, 'policy-or-current-password', details);
+    if (response.status === 401) throw new SessionExpiredError(site, 'session', details);
+    throw new ProtocolError(site, 'unexpected answer to the password change', details);
+  }
+
+  /** (Registration if needed, then) a password grant. A refused registration stops here: it was the login attempt. */
+  private async login(credentials: Credentials): Promise<Wso2Login> {
+    if (this.oauthClient !== undefined) {
+      const token = await this.token(this.oauthClient, credentials);
+      if (token === 'invalid-client') throw this.refusedClient(credentials, this.oauthClient, 'the configured OAuth client credentials');
+      return { client: this.oauthClient, token };
+    }
+    const cached = this.registered.get(credentials.username);
+    if (cached !== undefined) {
+      const token = await this.token(cached, credentials);
+      if (token !== 'invalid-client') return { client: cached, token };
+      // The application was removed on the device: the user was not checked yet, so registering again costs no extra attempt.
+      this.registered.delete(credentials.username);
+    }
+    const client = await this.register(credentials);
+    this.registered.set(credentials.username, client);
+    const token = await this.token(client, credentials);
+    if (token === 'invalid-client') throw this.refusedClient(credentials, client, 'the OAuth client it has just registered');
+    return { client, token };
+  }
+
+  private async register(credentials: Credentials): Promise<Wso2OAuthClientCredentials> {
+    const context: StepContext = { step: 'register-client', secrets: [credentials.password] };
+    const response = await this.http.request(context, {
+      method: 'POST',
+      path: WSO2_EMM_PATHS.register,
+      headers: { 'content-type': 'application/json', authorization: basicAuth(credentials.username, credentials.password) },
+      body: JSON.stringify({
+        owner: credentials.username,
+        clientName: WSO2_EMM_CLIENT_NAME,
+        grantType: 'password refresh_token',
+        tokenScope: WSO2_EMM_TOKEN_SCOPE,
+        saasApp: true,
+      }),
+    });
+    const site = this.http.site(context);
+    if (response.status === 201 || response.status === 200) {
+      // The answer holds the client secret: it is never quoted.
+      const answer = quietJson(response);
+      const clientId = stringField(answer, 'client_id');
+      const clientSecret = stringField(answer, 'client_secret');
+      if (clientId && clientSecret) return { clientId, clientSecret };
+      throw new ProtocolError(site, 'the client registration answer holds no client_id and client_secret', { httpStatus: response.status });
+    }
+    const details: DeviceErrorDetails = { httpStatus: response.status, deviceMessage: response.body || undefined };
+    if (response.status === 401 || response.status === 403) {
+      if (LOCKED.test(response.body)) throw new AccountLockedError(site, details);
+      if (response.status === 401) throw new AuthenticationFailedError(site, details);
+    }
+    throw new ProtocolError(site, 'unexpected answer to the client registration', details);
+  }
+
+  /** A password grant. `invalid-client` when the device refuses the OAuth client itself (the user was not checked). */
+  private async token(client: Wso2OAuthClientCredentials, credentials: Credentials): Promise<Wso2Token | 'invalid-client'> {
+    const context: StepContext = { step: 'token', secrets: [credentials.password, ...clientSecrets(client)] };
+    const response = await this.http.request(context, {
+      method: 'POST',
+      path: WSO2_EMM_PATHS.token,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(client.clientId, client.clientSecret) },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: credentials.username,
+        password: credentials.password,
+        scope: WSO2_EMM_TOKEN_SCOPE,
+      }).toString(),
+    });
+    const site = this.http.site(context);
+    if (response.status === 200) {
+      // The answer holds the tokens: it is never quoted.
+      const answer = quietJson(response);
+      const accessToken = stringField(answer, 'access_token');
+      if (accessToken) return { accessToken, refreshToken: stringField(answer, 'refresh_token') };
+      throw new ProtocolError(site, 'the token answer holds no access_token', { httpStatus: 200 });
+    }
+    const answer = (quietJson(response) ?? {}) as OAuthErrorAnswer;
+    const description = typeof answer.error_description === 'string' ? answer.error_description : '';
+    const details: DeviceErrorDetails = { httpStatus: response.status, deviceMessage: response.body || undefined };
+    if (response.status === 400 || response.status === 401) {
+      if (answer.error === 'invalid_client') return 'invalid-client';
+      if (LOCKED.test(description)) throw new AccountLockedError(site, details);
+      if (answer.error === 'invalid_grant') throw new AuthenticationFailedError(site, details);
+    }
+    throw new ProtocolError(site, 'unexpected answer to the token request', details);
+  }
+
+  /** Not a verdict on the password (the device did not look at it): a configuration problem, so verifyLogin says "unavailable". */
+  private refusedClient(credentials: Credentials, client: Wso2OAuthClientCredentials, which: string): ProtocolError {
+    const site: ErrorSite = this.http.site({ step: 'token', secrets: [credentials.password, ...clientSecrets(client)] });
+    return new ProtocolError(site, `the device refused ${which} (invalid_client)`, { httpStatus: 401 });
+  }
+}
+
+function base64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+function clientSecrets(client: Wso2OAuthClientCredentials): string[] {
+  return [client.clientSecret];
+}
+
+function tokenSecrets(token: Wso2Token): string[] {
+  return token.refreshToken === undefined ? [token.accessToken] : [token.accessToken, token.refreshToken];
+}
+
+function quietJson(response: DeviceResponse): unknown {
+  try {
+    return JSON.parse(response.body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function stringField(value: unknown, name: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const field = (value as Record<string, unknown>)[name];
+  return typeof field === 'string' && field.length > 0 ? field : undefined;
+}
+
+/** `messageFromServer` of a JSON answer, or the plain-text body (a 401 is plain text). */
+function changeMessageOf(response: DeviceResponse): string | undefined {
+  const message = stringField(quietJson(response), 'messageFromServer');
+  return message ?? (response.body || undefined);
+}
