@@ -1,3 +1,4 @@
+import { SessionDeviceClient } from '../session-client';
 import {
   AccountLockedError,
   AuthenticationFailedError,
@@ -6,9 +7,8 @@ import {
   ProtocolError,
   SessionExpiredError,
 } from '../errors';
-import { DeviceHttp, type DeviceResponse, parseJson, type StepContext } from '../http';
-import { attemptLogin } from '../outcome';
-import type { ClientOptions, Credentials, DeviceClient, DeviceEndpoint, LoginOutcome, PasswordChange } from '../types';
+import { type DeviceResponse, parseJson, type StepContext } from '../http';
+import type { Credentials, PasswordChange } from '../types';
 
 /**
  * MultiTech mPower (MTR / Conduit gateways), `seeds/000_multitech_mpower_passwd.md`.
@@ -120,23 +120,9 @@ export function classifyPrompt(result: unknown, site: ErrorSite): ConversationPr
   throw new ProtocolError(site, 'the device asked something this client does not recognise; not answering', details);
 }
 
-export class MPowerClient implements DeviceClient {
+export class MPowerClient extends SessionDeviceClient<MPowerSession> {
   readonly vendor = 'multitech-mpower' as const;
-  private readonly http: DeviceHttp;
 
-  constructor(
-    readonly endpoint: DeviceEndpoint,
-    options: ClientOptions = {},
-  ) {
-    this.http = new DeviceHttp(endpoint, options);
-  }
-
-  verifyLogin(credentials: Credentials): Promise<LoginOutcome> {
-    return attemptLogin(async () => {
-      const session = await this.login(credentials);
-      await this.logout(session, [credentials.password]);
-    });
-  }
 
   /** Login, the whole conversation driven by the device's questions, logout (also after a failure). */
   async changePassword(change: PasswordChange): Promise<void> {

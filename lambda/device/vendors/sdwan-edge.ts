@@ -1,3 +1,4 @@
+import { SessionDeviceClient } from '../session-client';
 import {
   AccountLockedError,
   AuthenticationFailedError,
@@ -9,9 +10,8 @@ import {
   ProtocolError,
   SessionExpiredError,
 } from '../errors';
-import { cookieHeader, cookiesFrom, DeviceHttp, type DeviceResponse, parseJson, type StepContext } from '../http';
-import { attemptLogin } from '../outcome';
-import type { ClientOptions, Credentials, DeviceClient, DeviceEndpoint, LoginOutcome, PasswordChange, PasswordReset } from '../types';
+import { cookieHeader, cookiesFrom, type DeviceResponse, parseJson, type StepContext } from '../http';
+import type { Credentials, PasswordChange, PasswordReset } from '../types';
 
 /**
  * Oracle SD-WAN Edge 9.1 (formerly Talari).
@@ -65,23 +65,9 @@ interface ChangeAccepted {
   readonly stayLoggedIn: boolean;
 }
 
-export class SdwanEdgeClient implements DeviceClient {
+export class SdwanEdgeClient extends SessionDeviceClient<EdgeSession> {
   readonly vendor = 'oracle-sdwan-edge' as const;
-  private readonly http: DeviceHttp;
 
-  constructor(
-    readonly endpoint: DeviceEndpoint,
-    options: ClientOptions = {},
-  ) {
-    this.http = new DeviceHttp(endpoint, options);
-  }
-
-  verifyLogin(credentials: Credentials): Promise<LoginOutcome> {
-    return attemptLogin(async () => {
-      const session = await this.login(credentials);
-      await this.logout(session, [credentials.password]);
-    });
-  }
 
   async changePassword(change: PasswordChange): Promise<void> {
     const secrets = [change.currentPassword, change.newPassword];
@@ -139,7 +125,7 @@ export class SdwanEdgeClient implements DeviceClient {
     return [...secrets, ...Object.values(session.cookies)];
   }
 
-  private async login(credentials: Credentials): Promise<EdgeSession> {
+  protected async login(credentials: Credentials): Promise<EdgeSession> {
     const context: StepContext = { step: 'login', secrets: [credentials.password] };
     const response = await this.http.request(context, {
       method: 'POST',
@@ -243,7 +229,7 @@ export class SdwanEdgeClient implements DeviceClient {
   }
 
   /** Best effort: a session left open idles out on its own, and one the device already ended answers 401. */
-  private async logout(session: EdgeSession, secrets: readonly string[]): Promise<void> {
+  protected async logout(session: EdgeSession, secrets: readonly string[]): Promise<void> {
     const context: StepContext = { step: 'logout', secrets: this.secretsOf(session, secrets) };
     await this.http
       .request(context, { method: 'POST', path: SDWAN_EDGE_PATHS.logout, headers: { cookie: cookieHeader(session.cookies) } })

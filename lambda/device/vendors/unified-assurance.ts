@@ -1,7 +1,7 @@
+import { SessionDeviceClient } from '../session-client';
 import { AccountLockedError, AuthenticationFailedError, PasswordRejectedError, type PasswordRejection, ProtocolError, SessionExpiredError } from '../errors';
-import { cookieHeader, cookiesFrom, DeviceHttp, type DeviceResponse, parseJson, type StepContext } from '../http';
-import { attemptLogin } from '../outcome';
-import type { ClientOptions, Credentials, DeviceClient, DeviceEndpoint, LoginOutcome, PasswordChange } from '../types';
+import { cookieHeader, cookiesFrom, type DeviceResponse, parseJson, type StepContext } from '../http';
+import type { Credentials, PasswordChange } from '../types';
 
 /**
  * Oracle Communications Unified Assurance 6.x (formerly Federos Assure1).
@@ -27,23 +27,9 @@ interface UaAnswer {
   readonly errors?: unknown;
 }
 
-export class UnifiedAssuranceClient implements DeviceClient {
+export class UnifiedAssuranceClient extends SessionDeviceClient<UaSession> {
   readonly vendor = 'oracle-unified-assurance' as const;
-  private readonly http: DeviceHttp;
 
-  constructor(
-    readonly endpoint: DeviceEndpoint,
-    options: ClientOptions = {},
-  ) {
-    this.http = new DeviceHttp(endpoint, options);
-  }
-
-  verifyLogin(credentials: Credentials): Promise<LoginOutcome> {
-    return attemptLogin(async () => {
-      const session = await this.login(credentials);
-      await this.logout(session, [credentials.password]);
-    });
-  }
 
   async changePassword(change: PasswordChange): Promise<void> {
     const secrets = [change.currentPassword, change.newPassword];
@@ -73,7 +59,7 @@ export class UnifiedAssuranceClient implements DeviceClient {
     throw new ProtocolError(site, 'unexpected answer to the password change', { httpStatus: response.status, deviceMessage: response.body });
   }
 
-  private async login(credentials: Credentials): Promise<UaSession> {
+  protected async login(credentials: Credentials): Promise<UaSession> {
     const context: StepContext = { step: 'login', secrets: [credentials.password] };
     const response = await this.http.request(context, {
       method: 'POST',
@@ -95,7 +81,7 @@ export class UnifiedAssuranceClient implements DeviceClient {
   }
 
   /** Best effort: a session left open expires on its own, so a failed logout does not fail the operation. */
-  private async logout(session: UaSession, secrets: readonly string[]): Promise<void> {
+  protected async logout(session: UaSession, secrets: readonly string[]): Promise<void> {
     const context: StepContext = { step: 'logout', secrets: [...secrets, ...Object.values(session.cookies)] };
     await this.http
       .request(context, { method: 'POST', path: UNIFIED_ASSURANCE_PATHS.logout, headers: { cookie: cookieHeader(session.cookies) } })
