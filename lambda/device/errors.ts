@@ -65,6 +65,8 @@ export interface DeviceErrorDetails {
  * `name` is the error type Step Functions sees, so states can catch and retry by it.
  */
 export abstract class DeviceError extends Error {
+  /** Spelled out in each class: bundlers minify class names, and Step Functions matches errors by this string. */
+  abstract override readonly name: string;
   readonly vendor: Vendor;
   readonly host: string;
   readonly port: number;
@@ -78,7 +80,6 @@ export abstract class DeviceError extends Error {
     const status = details.httpStatus === undefined ? '' : ` (HTTP ${details.httpStatus})`;
     const message = `${vendorLabel(site.vendor)} ${site.host}:${site.port}, step "${site.step}": ${summary}${status}${quoted}`;
     super(scrub(message, site.secrets), details.cause ? { cause: scrubError(details.cause, site.secrets) } : undefined);
-    this.name = new.target.name;
     this.vendor = site.vendor;
     this.host = site.host;
     this.port = site.port;
@@ -104,6 +105,7 @@ function scrubError(error: Error, secrets: readonly string[] = []): Error {
 
 /** The device answered and refused the credentials. Retrying them only brings a lockout closer. */
 export class AuthenticationFailedError extends DeviceError {
+  override readonly name = 'AuthenticationFailedError';
   readonly retryable = false;
   constructor(site: ErrorSite, details?: DeviceErrorDetails) {
     super(site, 'the device rejected the credentials', details);
@@ -112,6 +114,7 @@ export class AuthenticationFailedError extends DeviceError {
 
 /** The device says the account is locked (too many failed logins, or locked by an administrator). */
 export class AccountLockedError extends DeviceError {
+  override readonly name = 'AccountLockedError';
   readonly retryable = false;
   constructor(site: ErrorSite, details?: DeviceErrorDetails) {
     super(site, 'the account is locked on the device', details);
@@ -139,6 +142,7 @@ const REJECTION_SUMMARIES: Record<PasswordRejection, string> = {
 
 /** The device refused the change. The same request must not be sent again. */
 export class PasswordRejectedError extends DeviceError {
+  override readonly name = 'PasswordRejectedError';
   readonly retryable = false;
   readonly reason: PasswordRejection;
   constructor(site: ErrorSite, reason: PasswordRejection, details?: DeviceErrorDetails) {
@@ -149,6 +153,7 @@ export class PasswordRejectedError extends DeviceError {
 
 /** A session (token, cookie) or an mPower password conversation (`aasID`) is no longer valid: start again from login. */
 export class SessionExpiredError extends DeviceError {
+  override readonly name = 'SessionExpiredError';
   readonly retryable = true;
   readonly scope: 'session' | 'conversation';
   constructor(site: ErrorSite, scope: 'session' | 'conversation', details?: DeviceErrorDetails) {
@@ -163,6 +168,7 @@ export class SessionExpiredError extends DeviceError {
  * when true, a change may or may not have happened: find out by logging in before doing anything else.
  */
 export class DeviceUnreachableError extends DeviceError {
+  override readonly name = 'DeviceUnreachableError';
   readonly retryable = true;
   readonly requestSent: boolean;
   constructor(site: ErrorSite, what: string, requestSent: boolean, details?: DeviceErrorDetails) {
@@ -173,6 +179,7 @@ export class DeviceUnreachableError extends DeviceError {
 
 /** The account logged in, but may not do what was asked (e.g. a non-admin setting another user's password). */
 export class InsufficientPrivilegeError extends DeviceError {
+  override readonly name = 'InsufficientPrivilegeError';
   readonly retryable = false;
   constructor(site: ErrorSite, what: string, details?: DeviceErrorDetails) {
     super(site, what, details);
@@ -181,6 +188,7 @@ export class InsufficientPrivilegeError extends DeviceError {
 
 /** The device answered something this client does not understand. Fail closed: nothing further is sent. */
 export class ProtocolError extends DeviceError {
+  override readonly name = 'ProtocolError';
   readonly retryable = false;
   constructor(site: ErrorSite, what: string, details?: DeviceErrorDetails) {
     super(site, what, details);
@@ -189,6 +197,7 @@ export class ProtocolError extends DeviceError {
 
 /** The device's certificate is not the pinned one, or not trusted. No request byte was sent. */
 export class TlsVerificationError extends DeviceError {
+  override readonly name = 'TlsVerificationError';
   readonly retryable = false;
   constructor(site: ErrorSite, what: string, details?: DeviceErrorDetails) {
     super(site, `TLS verification failed: ${what}; no request was sent`, details);

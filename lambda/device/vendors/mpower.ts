@@ -123,7 +123,6 @@ export function classifyPrompt(result: unknown, site: ErrorSite): ConversationPr
 export class MPowerClient extends SessionDeviceClient<MPowerSession> {
   readonly vendor = 'multitech-mpower' as const;
 
-
   /** Login, the whole conversation driven by the device's questions, logout (also after a failure). */
   async changePassword(change: PasswordChange): Promise<void> {
     const passwords = [change.currentPassword, change.newPassword];

@@ -68,7 +68,6 @@ interface ChangeAccepted {
 export class SdwanEdgeClient extends SessionDeviceClient<EdgeSession> {
   readonly vendor = 'oracle-sdwan-edge' as const;
 
-
   async changePassword(change: PasswordChange): Promise<void> {
     const secrets = [change.currentPassword, change.newPassword];
     const session = await this.login({ username: change.username, password: change.currentPassword });

@@ -30,7 +30,6 @@ interface UaAnswer {
 export class UnifiedAssuranceClient extends SessionDeviceClient<UaSession> {
   readonly vendor = 'oracle-unified-assurance' as const;
 
-
   async changePassword(change: PasswordChange): Promise<void> {
     const secrets = [change.currentPassword, change.newPassword];
     const session = await this.login({ username: change.username, password: change.currentPassword });

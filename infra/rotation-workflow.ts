@@ -1,0 +1,225 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { VENDORS, type Vendor } from '../lambda/device/types';
+
+export interface RotationWorkflowProps {
+  /** The Secrets Manager rotation function: also describes the device and prepares and finishes console `rotate`s. */
+  readonly rotationFunction: IFunction;
+  /** One device function per vendor. */
+  readonly deviceFunctions: Readonly<Record<Vendor, IFunction>>;
+  /**
+   * Timeout of each mPower question-answer state. A conversation whose step times out is restarted from login
+   * (after checking which password works). Default: 30 seconds.
+   */
+  readonly conversationStepTimeout?: Duration;
+  /** How many times a change or conversation is restarted after an uncertain outcome before giving up. Default: 3. */
+  readonly maxRestarts?: number;
+  /** Transport failures (device unreachable, request never sent) are retried this often, with backoff. Default: 3. */
+  readonly transportRetries?: number;
+}
+
+/** The actions an execution input may name. `set` and `test` come from the rotation function; the others from an operator. */
+export const ACTIONS = ['rotate', 'verify', 'set', 'test'] as const;
+
+/** Error names the workflow routes on (the `name` of the errors in lambda/device/errors.ts and lambda/rotation/errors.ts). */
+const TRANSPORT = ['DeviceUnreachableError'];
+const UNCERTAIN = ['ChangeOutcomeUnknownError', 'SessionExpiredError'];
+
+const VENDOR_LABELS: Record<Vendor, string> = {
+  'multitech-mpower': 'mPower',
+  'wso2-emm': 'WSO2 EMM',
+  'oracle-sdwan-edge': 'SD-WAN Edge',
+  'oracle-unified-assurance': 'Unified Assurance',
+};
+
+const p = sfn.JsonPath;
+
+/**
+ * The rotation workflow (JSONPath only: the local runner ignores JSONata). Every execution first reads which device the
+ * secret names, then takes that vendor's branch:
+ * - `set`: find which stored version logs in; pending → the change already happened; current/previous → change from it;
+ *   then verify the pending version. An uncertain outcome (answer lost, session died) goes back to "find out" first.
+ * - `test`: verify the pending version. `verify`: verify AWSCURRENT. Neither changes anything.
+ * - `rotate`: prepare (resume the pending rotation, or start one), then as `set`, then finish (AWSCURRENT moves).
+ * State input and output carry references only: the secret ARN, the token, the vendor, which version works; mPower's
+ * session and `aasID` travel sealed.
+ */
+export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowProps): sfn.IChainable {
+  const settings = {
+    stepTimeout: props.conversationStepTimeout ?? Duration.seconds(30),
+    maxRestarts: props.maxRestarts ?? 3,
+    transportRetries: props.transportRetries ?? 3,
+  };
+  const invoke = (id: string, fn: IFunction, payload: Record<string, unknown>, extra: Partial<tasks.LambdaInvokeProps> = {}) => {
+    const task = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fn,
+      payload: sfn.TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      ...extra,
+    });
+    return task;
+  };
+  const retryTransport = (task: tasks.LambdaInvoke) =>
+    task.addRetry({ errors: TRANSPORT, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: settings.transportRetries });
+
+  const succeed = new sfn.Succeed(scope, 'Done');
+  const summary = new sfn.Pass(scope, 'Summary', {
+    parameters: { 'action.$': '$.action', 'secretArn.$': '$.secretArn', 'device.$': '$.device' },
+  }).next(succeed);
+  const finish = invoke('Finish rotation', props.rotationFunction, { operation: 'finish', 'secretArn.$': '$.secretArn', 'token.$': '$.token' }, { resultPath: p.DISCARD });
+  const afterDevice = new sfn.Choice(scope, 'After device work')
+    .when(sfn.Condition.stringEquals('$.action', 'rotate'), finish.next(summary))
+    .otherwise(summary);
+
+  const vendorChoice = new sfn.Choice(scope, 'Which vendor?');
+  for (const vendor of VENDORS) {
+    const fn = props.deviceFunctions[vendor];
+    const label = VENDOR_LABELS[vendor];
+    const branch = vendor === 'multitech-mpower' ? mpowerBranch(label, fn) : deviceBranch(label, fn);
+    vendorChoice.when(sfn.Condition.stringEquals('$.device.vendor', vendor), branch);
+  }
+  vendorChoice.otherwise(new sfn.Fail(scope, 'Unknown vendor', { error: 'UnknownVendor', cause: `The device secret names a vendor this workflow has no branch for (${VENDORS.join(', ')})` }));
+
+  /** Verify a version (pending or current) and continue after the device work. */
+  function verify(label: string, fn: IFunction, stage: 'pending' | 'current') {
+    const task = invoke(
+      `${label}: Verify ${stage === 'pending' ? 'new password' : 'current password'}`,
+      fn,
+      { operation: 'verify', stage, 'secretArn.$': '$.secretArn', ...(stage === 'pending' ? { 'token.$': '$.token' } : {}) },
+      { resultPath: '$.verified' },
+    );
+    retryTransport(task);
+    return task.next(afterDevice);
+  }
+
+  /** Counts a restart; past the bound, fails with what to do. */
+  function restart(label: string, what: string, then: sfn.IChainable) {
+    const count = new sfn.Pass(scope, `${label}: Count restart`, {
+      parameters: { 'count.$': p.mathAdd(p.numberAt('$.restarts.count'), 1) },
+      resultPath: '$.restarts',
+    });
+    const tooMany = new sfn.Fail(scope, `${label}: Too many restarts`, {
+      error: 'TooManyRestarts',
+      cause: `The ${what} was interrupted ${settings.maxRestarts} times (answers lost or sessions expired); the device stays on the password that logs in. Check the device's reachability and session timeouts, then rotate again.`,
+    });
+    return count.next(new sfn.Choice(scope, `${label}: Restart again?`).when(sfn.Condition.numberGreaterThan('$.restarts.count', settings.maxRestarts), tooMany).otherwise(then));
+  }
+
+  function probe(label: string, fn: IFunction) {
+    const task = invoke(`${label}: Which password logs in?`, fn, { operation: 'probe', 'secretArn.$': '$.secretArn', 'token.$': '$.token' }, { resultPath: '$.probe', resultSelector: { 'located.$': '$.located' } });
+    retryTransport(task);
+    return task;
+  }
+
+  /** `verify` and `test` only log in; `set` and `rotate` go and find out which password works first. */
+  function mode(label: string, fn: IFunction, verifyPending: sfn.IChainable, change: sfn.IChainable) {
+    return new sfn.Choice(scope, `${label}: Action`)
+      .when(sfn.Condition.stringEquals('$.action', 'verify'), verify(label, fn, 'current'))
+      .when(sfn.Condition.stringEquals('$.action', 'test'), verifyPending)
+      .otherwise(change);
+  }
+
+  function deviceBranch(label: string, fn: IFunction): sfn.IChainable {
+    const find = probe(label, fn);
+    const verifyPending = verify(label, fn, 'pending');
+    const change = invoke(`${label}: Change password`, fn, { operation: 'change', 'secretArn.$': '$.secretArn', 'token.$': '$.token', 'from.$': '$.probe.located' }, { resultPath: p.DISCARD });
+    retryTransport(change);
+    change.addCatch(restart(label, 'password change', find), { errors: UNCERTAIN, resultPath: '$.interrupted' });
+    find.next(new sfn.Choice(scope, `${label}: Already changed?`).when(sfn.Condition.stringEquals('$.probe.located', 'pending'), verifyPending).otherwise(change.next(verifyPending)));
+    return mode(label, fn, verifyPending, find);
+  }
+
+  function mpowerBranch(label: string, fn: IFunction): sfn.IChainable {
+    const find = probe(label, fn);
+    const verifyPending = verify(label, fn, 'pending');
+    const again = restart(label, 'password conversation', find);
+    const conversationInput = {
+      'secretArn.$': '$.secretArn',
+      'token.$': '$.token',
+      'from.$': '$.probe.located',
+      'execution.$': '$$.Execution.Id',
+    };
+    const login = invoke(`${label}: Log in`, fn, { operation: 'mpower-login', ...conversationInput }, { resultPath: '$.conversation' });
+    const open = invoke(`${label}: Open password conversation`, fn, { operation: 'mpower-open', ...conversationInput, 'session.$': '$.conversation.session' }, { resultPath: '$.conversation' });
+    const nextPrompt = new sfn.Choice(scope, `${label}: Next prompt`);
+    const answer = (kind: string, title: string) => {
+      const task = invoke(
+        `${label}: ${title}`,
+        fn,
+        {
+          operation: 'mpower-answer',
+          ...conversationInput,
+          'session.$': '$.conversation.session',
+          'conversation.$': '$.conversation.conversation',
+          prompt: kind,
+          'answers.$': '$.conversation.answers',
+        },
+        { resultPath: '$.conversation', taskTimeout: sfn.Timeout.duration(settings.stepTimeout) },
+      );
+      retryTransport(task);
+      task.addCatch(again, { errors: [...UNCERTAIN, 'States.Timeout'], resultPath: '$.interrupted' });
+      nextPrompt.when(sfn.Condition.stringEquals('$.conversation.prompt', kind), task);
+      return task.next(nextPrompt);
+    };
+    for (const task of [login, open]) {
+      retryTransport(task);
+      task.addCatch(again, { errors: [...UNCERTAIN, 'States.Timeout'], resultPath: '$.interrupted' });
+    }
+    answer('acknowledge', 'Acknowledge');
+    answer('current-password', 'Answer current password');
+    answer('new-password', 'Answer new password');
+    answer('retype-password', 'Retype new password');
+    nextPrompt
+      .when(sfn.Condition.stringEquals('$.conversation.prompt', 'done'), verifyPending)
+      .otherwise(new sfn.Fail(scope, `${label}: Unexpected prompt`, { error: 'UnexpectedPrompt', cause: 'The device asked something the workflow has no state for.' }));
+    find.next(new sfn.Choice(scope, `${label}: Already changed?`).when(sfn.Condition.stringEquals('$.probe.located', 'pending'), verifyPending).otherwise(login.next(open).next(nextPrompt)));
+    return mode(label, fn, verifyPending, find);
+  }
+
+  const describe = invoke('Read device secret', props.rotationFunction, { operation: 'describe', 'secretArn.$': '$.secretArn' }, {
+    resultPath: '$.device',
+    resultSelector: { 'vendor.$': '$.vendor', 'host.$': '$.host', 'port.$': '$.port', 'secretArn.$': '$.secretArn' },
+  });
+  const prepare = invoke('Prepare rotation', props.rotationFunction, { operation: 'prepare', 'secretArn.$': '$.secretArn' }, { resultPath: '$.prepared' });
+  const useToken = new sfn.Pass(scope, 'Use rotation token', {
+    parameters: {
+      'action.$': '$.action',
+      'secretArn.$': '$.device.secretArn',
+      'token.$': '$.prepared.token',
+      'resumed.$': '$.prepared.resumed',
+      'device.$': '$.device',
+      'restarts.$': '$.restarts',
+    },
+  });
+  const useArn = new sfn.Pass(scope, 'Use secret ARN', { inputPath: '$.device.secretArn', resultPath: '$.secretArn' });
+  const route = new sfn.Choice(scope, 'Rotate now?')
+    .when(sfn.Condition.stringEquals('$.action', 'rotate'), prepare.next(useToken).next(vendorChoice))
+    .otherwise(useArn.next(vendorChoice));
+
+  const start = new sfn.Pass(scope, 'Start', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.restarts' });
+  const invalid = new sfn.Fail(scope, 'Invalid input', {
+    error: 'InvalidExecutionInput',
+    cause:
+      'The execution input must be {"action": "rotate" | "verify", "secretArn": "<secret ARN>"} (or, from the rotation function, "set" / "test" with "token").',
+  });
+  const validInput = sfn.Condition.or(
+    sfn.Condition.and(
+      sfn.Condition.isPresent('$.secretArn'),
+      sfn.Condition.isString('$.secretArn'),
+      sfn.Condition.or(sfn.Condition.stringEquals('$.action', 'rotate'), sfn.Condition.stringEquals('$.action', 'verify')),
+    ),
+    sfn.Condition.and(
+      sfn.Condition.isPresent('$.secretArn'),
+      sfn.Condition.isString('$.secretArn'),
+      sfn.Condition.isPresent('$.token'),
+      sfn.Condition.isString('$.token'),
+      sfn.Condition.or(sfn.Condition.stringEquals('$.action', 'set'), sfn.Condition.stringEquals('$.action', 'test')),
+    ),
+  );
+  return new sfn.Choice(scope, 'Check input')
+    .when(sfn.Condition.and(sfn.Condition.isPresent('$.action'), sfn.Condition.isString('$.action'), validInput), start.next(describe).next(route))
+    .otherwise(invalid);
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { requiredEnv } from '../aws/clients';
+import { parseInput } from '../rotation/device-tasks';
+import {
+  createSecret,
+  describeDevice,
+  finishRotation,
+  finishSecret,
+  prepareRotation,
+  setSecret,
+  type StepEvent,
+  testSecret,
+  type WorkflowSettings,
+} from '../rotation/rotation-steps';
+import { operationHandler } from './task-handler';
+import type { Context } from 'aws-lambda';
+
+const stepEvent = z.object({
+  Step: z.enum(['createSecret', 'setSecret', 'testSecret', 'finishSecret']),
+  SecretId: z.string().min(1),
+  ClientRequestToken: z.string().min(1),
+  RotationToken: z.string().optional(),
+});
+const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, { message: 'must be a Secrets Manager secret ARN' });
+const describeInput = z.object({ operation: z.literal('describe'), secretArn });
+const prepareInput = z.object({ operation: z.literal('prepare'), secretArn });
+const finishInput = z.object({ operation: z.literal('finish'), secretArn, token: z.string().min(32).max(64) });
+
+/** Safety margin kept from the Lambda timeout when waiting for an execution. */
+const MARGIN_MS = 10_000;
+
+function workflow(context: Context): WorkflowSettings {
+  const pollMs = Number(process.env.EXECUTION_POLL_MS);
+  return {
+    stateMachineArn: requiredEnv('STATE_MACHINE_ARN'),
+    pollMs: Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 2_000,
+    timeLeftMs: () => context.getRemainingTimeInMillis() - MARGIN_MS,
+  };
+}
+
+const step = (input: unknown): StepEvent => parseInput(stepEvent, input, 'rotation event');
+
+/**
+ * The Secrets Manager rotation function. It never talks to a device: `setSecret` and `testSecret` hand the device
+ * work to the state machine and wait for it. It also serves the state machine's own tasks: `describe` (route by vendor),
+ * and `prepare` / `finish` around a console `rotate`.
+ */
+export const handler = operationHandler({
+  createSecret: (input) => createSecret(step(input)),
+  setSecret: (input, context) => setSecret(step(input), workflow(context)),
+  testSecret: (input, context) => testSecret(step(input), workflow(context)),
+  finishSecret: (input) => finishSecret(step(input)),
+  describe: (input) => describeDevice(parseInput(describeInput, input, 'describe input').secretArn),
+  prepare: (input) => prepareRotation(parseInput(prepareInput, input, 'prepare input').secretArn),
+  finish: (input) => {
+    const { secretArn: arn, token } = parseInput(finishInput, input, 'finish input');
+    return finishRotation(arn, token);
+  },
+});

@@ -1,0 +1,132 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stepFunctions } from '../aws/clients';
+
+/**
+ * Failures after which another execution can help (the device was unreachable, a session died, an answer was lost).
+ * Any other failure (a refused login or password, an out-of-sync device, a locked account, a bad secret) is final for
+ * this rotation: a retry with the same token reports it again without touching the device.
+ */
+const WORTH_ANOTHER_EXECUTION = new Set([
+  'DeviceUnreachableError',
+  'SessionExpiredError',
+  'ChangeOutcomeUnknownError',
+  'States.Timeout',
+  'States.TaskFailed',
+  'Lambda.ServiceException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.Unknown',
+]);
+
+/** At most this many executions per token and purpose: a retry storm cannot become a login storm. */
+export const MAX_EXECUTIONS_PER_STEP = 3;
+
+export interface ExecutionRequest {
+  readonly stateMachineArn: string;
+  /** e.g. `set-<token>`; attempts after the first get `-2`, `-3`. */
+  readonly baseName: string;
+  readonly input: Record<string, unknown>;
+  readonly secretArn: string;
+  /** Milliseconds left before the caller must return. */
+  readonly timeLeftMs: () => number;
+  readonly pollMs: number;
+}
+
+export class ExecutionFailedError extends Error {
+  constructor(
+    readonly secretArn: string,
+    readonly executionArn: string,
+    readonly failedState: string | undefined,
+    readonly executionError: string,
+    detail: string,
+  ) {
+    super(
+      `Secret ${secretArn}: execution ${executionArn.split(':').pop()} failed` +
+        `${failedState === undefined ? '' : ` in state "${failedState}"`}: ${executionError}: ${detail} (execution ${executionArn})`,
+    );
+    this.name = 'ExecutionFailedError';
+  }
+}
+
+export class ExecutionStillRunningError extends Error {
+  constructor(secretArn: string, executionArn: string) {
+    super(
+      `Secret ${secretArn}: execution ${executionArn} is still running; this step will attach to it again when Secrets Manager retries`,
+    );
+    this.name = 'ExecutionStillRunningError';
+  }
+}
+
+/** Execution names allow letters, digits, `-` and `_`, up to 80 characters. */
+export function executionName(base: string, attempt: number): string {
+  const suffix = attempt === 1 ? '' : `-${attempt}`;
+  return base.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80 - suffix.length) + suffix;
+}
+
+export function executionArnFor(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/**
+ * Runs the workflow for one rotation step and waits for its end. A retry of the step (same token) finds the same
+ * execution by name and attaches to it, or, if that one ended in a failure worth another try, starts the next attempt.
+ */
+export async function runExecution(request: ExecutionRequest): Promise<Record<string, unknown>> {
+  const input = JSON.stringify(request.input);
+  for (let attempt = 1; ; attempt += 1) {
+    const name = executionName(request.baseName, attempt);
+    const arn = await startOrFind(request.stateMachineArn, name, input);
+    const ended = await waitForEnd(arn, request);
+    if (ended.status === 'SUCCEEDED') return JSON.parse(ended.output ?? '{}') as Record<string, unknown>;
+    const error = ended.error ?? ended.status ?? 'Failed';
+    if (!WORTH_ANOTHER_EXECUTION.has(error) || attempt >= MAX_EXECUTIONS_PER_STEP) {
+      throw new ExecutionFailedError(request.secretArn, arn, await failedStateOf(arn), error, causeText(ended.cause));
+    }
+  }
+}
+
+async function startOrFind(stateMachineArn: string, name: string, input: string): Promise<string> {
+  try {
+    const started = await stepFunctions().send(new StartExecutionCommand({ stateMachineArn, name, input }));
+    return started.executionArn ?? executionArnFor(stateMachineArn, name);
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists) return executionArnFor(stateMachineArn, name);
+    throw error;
+  }
+}
+
+async function waitForEnd(executionArn: string, request: ExecutionRequest): Promise<DescribeExecutionCommandOutput> {
+  for (;;) {
+    const described = await stepFunctions().send(new DescribeExecutionCommand({ executionArn }));
+    if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') return described;
+    if (request.timeLeftMs() < request.pollMs + 1_000) throw new ExecutionStillRunningError(request.secretArn, executionArn);
+    await sleep(request.pollMs);
+  }
+}
+
+/** The state the execution was in when it failed, from its history; undefined if the history cannot be read. */
+async function failedStateOf(executionArn: string): Promise<string | undefined> {
+  try {
+    const history = await stepFunctions().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100 }));
+    return history.events?.find((event) => event.stateEnteredEventDetails?.name !== undefined)?.stateEnteredEventDetails?.name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Lambda failure's cause is the runtime's JSON; its `errorMessage` is the readable part. */
+function causeText(cause: string | undefined): string {
+  if (cause === undefined) return 'no cause given';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}

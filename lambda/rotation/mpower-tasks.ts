@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { requireDeviceSecret } from '../aws/secret-versions';
+import { type SealContext, seal, unseal } from '../aws/seal';
+import { MPOWER_MAX_ANSWERS, type MPowerClient, type PromptKind } from '../device/vendors/mpower';
+import type { DeviceSecret } from '../secret/device-secret';
+import { InvalidInputError } from './errors';
+import { outcomeUnknownIfSent, refOf } from './device-tasks';
+
+/**
+ * MultiTech mPower's password conversation, one state per step. What must survive between states (the session token,
+ * the `aasID`) travels sealed (`lambda/aws/seal.ts`); the prompt kind travels in the clear, it says nothing secret.
+ */
+const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, { message: 'must be a Secrets Manager secret ARN' });
+const common = {
+  secretArn,
+  token: z.string().min(32).max(64),
+  from: z.enum(['current', 'previous']),
+  execution: z.string().min(1),
+};
+const sealed = z.string().startsWith('sealed:', { message: 'must be a sealed value' });
+const answerable = z.enum(['acknowledge', 'current-password', 'new-password', 'retype-password']);
+
+export const loginInput = z.object({ operation: z.literal('mpower-login'), ...common });
+export const openInput = z.object({ operation: z.literal('mpower-open'), ...common, session: sealed });
+export const answerInput = z.object({
+  operation: z.literal('mpower-answer'),
+  ...common,
+  session: sealed,
+  conversation: sealed,
+  prompt: answerable,
+  answers: z.number().int().min(0),
+});
+
+/** The conversation as the state machine carries it. `answers` bounds the loop. */
+export interface ConversationState {
+  readonly session: string;
+  readonly conversation?: string;
+  readonly prompt?: PromptKind;
+  readonly answers: number;
+}
+
+export class MPowerTasks {
+  constructor(private readonly clientFor: (secret: DeviceSecret) => MPowerClient) {}
+
+  async login(input: z.infer<typeof loginInput>): Promise<ConversationState> {
+    const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
+    const session = await this.clientFor(from)
+      .login({ username: from.username, password: from.password })
+      .catch((error: unknown) => {
+        throw outcomeUnknownIfSent(error, input.secretArn);
+      });
+    return { session: await seal(session.token, sealContext(input)), answers: 0 };
+  }
+
+  async open(input: z.infer<typeof openInput>): Promise<ConversationState> {
+    const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
+    const session = { token: await unseal(input.session, sealContext(input)) };
+    const step = await this.clientFor(from)
+      .openConversation(session, from.username)
+      .catch((error: unknown) => {
+        throw outcomeUnknownIfSent(error, input.secretArn);
+      });
+    return { session: input.session, conversation: await seal(step.aasId, sealContext(input)), prompt: step.prompt.kind, answers: 0 };
+  }
+
+  /** Answers the prompt the previous step returned; when the device reports success, logs out. */
+  async answer(input: z.infer<typeof answerInput>): Promise<ConversationState> {
+    if (input.answers >= MPOWER_MAX_ANSWERS) {
+      throw new InvalidInputError(`Secret ${input.secretArn}`, [`the password conversation did not end within ${MPOWER_MAX_ANSWERS} answers`]);
+    }
+    const context = sealContext(input);
+    const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
+    const pending = await requireDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true });
+    const client = this.clientFor(from);
+    const session = { token: await unseal(input.session, context) };
+    const aasId = await unseal(input.conversation, context);
+    const step = await client
+      .answerPrompt(session, {
+        username: from.username,
+        aasId,
+        prompt: { kind: input.prompt, text: '' },
+        currentPassword: from.password,
+        newPassword: pending.password,
+      })
+      .catch((error: unknown) => {
+        throw outcomeUnknownIfSent(error, input.secretArn);
+      });
+    if (step.prompt.kind === 'done') await client.logout(session, [from.password, pending.password, aasId]);
+    return { session: input.session, conversation: input.conversation, prompt: step.prompt.kind, answers: input.answers + 1 };
+  }
+}
+
+function sealContext(input: { secretArn: string; execution: string }): SealContext {
+  return { secretArn: input.secretArn, execution: input.execution };
+}

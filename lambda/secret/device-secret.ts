@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { isSha256Fingerprint } from '../device/tls';
+import { type DeviceEndpoint, VENDORS, type Vendor } from '../device/types';
+import { type GeneratedPasswordPolicy, VENDOR_PASSWORD_POLICIES } from './password-policy';
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+/** A host name or an IP address; not a URL. */
+const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9a-fA-F:]+)$/;
+
+const tlsSchema = z
+  .object({
+    caCertificate: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate' }).optional(),
+    certificateSha256: z
+      .string()
+      .refine(isSha256Fingerprint, { message: 'must be a SHA-256 fingerprint: 64 hex digits, colons optional' })
+      .optional(),
+    serverName: z.string().min(1).optional(),
+    insecureSkipVerify: z.boolean().optional(),
+  })
+  .strict();
+
+const policySchema = z
+  .object({
+    length: z.number().int().min(8).max(128).optional(),
+    excludeCharacters: z.string().optional(),
+    excludeNumbers: z.boolean().optional(),
+    excludePunctuation: z.boolean().optional(),
+    excludeUppercase: z.boolean().optional(),
+    excludeLowercase: z.boolean().optional(),
+    requireEachIncludedType: z.boolean().optional(),
+  })
+  .strict();
+
+const deviceSecretSchema = z
+  .object({
+    vendor: z.enum(VENDORS, { message: `must be one of ${VENDORS.join(', ')}` }),
+    host: z
+      .string()
+      .min(1)
+      .refine((host) => !/^[a-z]+:\/\//i.test(host), { message: 'must be a host name or IP address, not a URL: devices are always reached over HTTPS' })
+      .refine((host) => HOST.test(host), { message: 'must be a host name or IP address' }),
+    port: z.number().int().min(1).max(65535).optional(),
+    username: z.string().min(1),
+    password: z.string().min(1),
+    tls: tlsSchema.optional(),
+    passwordPolicy: policySchema.optional(),
+    privilegedSecretArn: z.string().regex(SECRET_ARN, { message: 'must be a Secrets Manager secret ARN' }).optional(),
+    requestTimeoutMs: z.number().int().min(100).max(60_000).optional(),
+    /** WSO2 EMM: an OAuth application registered beforehand (otherwise one is registered with the user's credentials). */
+    oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }).strict().optional(),
+  })
+  .strict()
+  .superRefine((secret, ctx) => {
+    if (secret.oauthClient !== undefined && secret.vendor !== 'wso2-emm') {
+      ctx.addIssue({ code: 'custom', path: ['oauthClient'], message: 'is only used by vendor wso2-emm' });
+    }
+  });
+
+/** A device secret's `SecretString`, validated. */
+export type DeviceSecret = z.infer<typeof deviceSecretSchema>;
+
+/** The secret string is not a valid device secret. Names the secret, the version and every field at fault, never a value. */
+export class InvalidDeviceSecretError extends Error {
+  constructor(
+    readonly secretArn: string,
+    readonly versionLabel: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Device secret ${secretArn} (${versionLabel}) is not valid: ${problems.join('; ')}. See README "Device secret format".`);
+    this.name = 'InvalidDeviceSecretError';
+  }
+}
+
+/** Parses and validates a `SecretString`. `versionLabel` (e.g. "AWSCURRENT") only goes into the error message. */
+export function parseDeviceSecret(secretString: string | undefined, secretArn: string, versionLabel: string): DeviceSecret {
+  if (secretString === undefined) throw new InvalidDeviceSecretError(secretArn, versionLabel, ['the version has no SecretString']);
+  let json: unknown;
+  try {
+    json = JSON.parse(secretString);
+  } catch {
+    // JSON.parse's message quotes the text around the fault, which may be part of the password: not used.
+    throw new InvalidDeviceSecretError(secretArn, versionLabel, ['SecretString is not JSON']);
+  }
+  const result = deviceSecretSchema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const field = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'the secret';
+      return `${field} ${issue.code === 'unrecognized_keys' ? `has unknown keys (${issue.keys.join(', ')})` : issue.message}`;
+    });
+    throw new InvalidDeviceSecretError(secretArn, versionLabel, problems);
+  }
+  return result.data;
+}
+
+export function endpointOf(secret: DeviceSecret, requestTimeoutMs?: number): DeviceEndpoint {
+  return {
+    vendor: secret.vendor,
+    host: secret.host,
+    port: secret.port,
+    tls: secret.tls,
+    requestTimeoutMs: secret.requestTimeoutMs ?? requestTimeoutMs,
+  };
+}
+
+/** The vendor's default generation policy with the secret's own overrides on top. */
+export function generationPolicyOf(secret: DeviceSecret): GeneratedPasswordPolicy {
+  return { ...VENDOR_PASSWORD_POLICIES[secret.vendor], ...secret.passwordPolicy };
+}
+
+/** The same secret with another password: how a pending version is made from the current one. */
+export function withPassword(secret: DeviceSecret, password: string): DeviceSecret {
+  return { ...secret, password };
+}
+
+export type { Vendor };
