@@ -6,10 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Callback, Context } from 'aws-lambda';
 import { AwsServiceError, type FunctionInvoker, type InvocationResult, LOCAL_ACCOUNT, LOCAL_REGION } from './protocol';
 
-/** An async `(event, context)` handler, or a callback-style one (`Handler` from `aws-lambda`). */
-export type LocalHandler<E = never> =
-  | ((event: E, context: Context) => unknown)
-  | ((event: E, context: Context, callback: Callback) => unknown);
+/** An async `(event, context)` handler, or a callback-style one: any `Handler` from `aws-lambda`, or a middy handler. */
+export type LocalHandler<E> = (event: E, context: Context, callback: Callback) => unknown;
 
 export interface RegisterOptions {
   /** The function's timeout (default 60 s; Lambda's default is 3 s, its maximum 15 min). */
@@ -19,7 +17,7 @@ export interface RegisterOptions {
 interface LocalFunction {
   readonly name: string;
   readonly arn: string;
-  readonly handler: (event: unknown, context: Context, callback: Callback) => unknown;
+  readonly handler: LocalHandler<unknown>;
   readonly timeoutMs: number;
 }
 

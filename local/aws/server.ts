@@ -90,7 +90,8 @@ async function callJsonService(
 ): Promise<void> {
   const contentType = String(request.headers['content-type'] ?? '');
   // SFN speaks JSON 1.0, Secrets Manager and KMS 1.1: answer in the caller's version.
-  response.setHeader('content-type', contentType.startsWith('application/x-amz-json-1.0') ? contentType : 'application/x-amz-json-1.1');
+  const json10 = contentType.startsWith('application/x-amz-json-1.0');
+  response.setHeader('content-type', json10 ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1');
   let status = 200;
   let payload: unknown;
   try {
@@ -102,16 +103,18 @@ async function callJsonService(
     try {
       input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch {
-      throw new AwsServiceError('SerializationException', 'Start of structure or map found where not expected.');
+      throw new AwsServiceError('SerializationException', 'The request body is not valid JSON.');
     }
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new AwsServiceError('SerializationException', 'Start of list found where not expected');
+      throw new AwsServiceError('SerializationException', 'The request body must be a JSON object.');
     }
     payload = (await service.handle(target.slice(dot + 1), input as Record<string, unknown>)) ?? {};
   } catch (error) {
-    const failure =
-      error instanceof AwsServiceError ? error : new AwsServiceError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
     if (!(error instanceof AwsServiceError)) console.error('local AWS stand-in failed:', error);
+    const failure =
+      error instanceof AwsServiceError
+        ? error
+        : new AwsServiceError('InternalFailure', 'The request processing has failed because of an unknown error.', 500);
     status = failure.httpStatus;
     payload = failure.message ? { __type: failure.type, message: failure.message } : { __type: failure.type };
   }

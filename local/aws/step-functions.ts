@@ -462,7 +462,10 @@ export class StepFunctionsStandIn implements JsonService {
       const failure =
         serviceFailure ??
         (result && !result.ok
-          ? new TaskError(result.errorType, JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage, trace: result.trace }))
+          ? new TaskError(
+              result.errorType || 'Lambda.Unknown',
+              JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage, trace: result.trace }),
+            )
           : new TaskError('Lambda.SdkClientException', 'The invoker returned no result'));
       if (target.kind === 'function') {
         this.record(execution, 'LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error: failure.name, cause: failure.message });
@@ -530,7 +533,7 @@ export class StepFunctionsStandIn implements JsonService {
         return;
       }
       case 'StateCaught':
-        execution.caught.add(event.state.name);
+        if (event.state.type === 'Parallel' || event.state.type === 'Map') execution.caught.add(event.state.name);
         return;
       case 'StateRetried':
         // AWS shows a retry as the next TaskScheduled/LambdaFunctionScheduled of the same state; nothing to add.

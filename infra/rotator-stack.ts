@@ -1,0 +1,100 @@
+import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { DevicePasswordRotator, type RotationScheduleSetting } from './device-password-rotator';
+
+/** An existing VPC, described fully so that synthesis needs no lookup (and works offline). */
+export interface ExistingVpc {
+  readonly vpcId: string;
+  readonly availabilityZones: readonly string[];
+  /** Private subnets, the same number per availability zone, in `availabilityZones` order. */
+  readonly privateSubnetIds: readonly string[];
+  /**
+   * Security groups of the functions.
+   *
+   * @default - one new security group per function, allowing all outbound traffic
+   */
+  readonly securityGroupIds?: readonly string[];
+}
+
+/** Properties of a `RotatorStack`: the construct's, with everything that exists already given by id or ARN. */
+export interface RotatorStackProps extends StackProps {
+  /**
+   * The device secrets to rotate, by ARN. A complete ARN (ending in "-" and 6 characters) is used as is; any other ARN
+   * is taken as partial and IAM policies name it followed by "-??????".
+   *
+   * @default - none: the machinery is deployed and rotates nothing
+   */
+  readonly secrets?: readonly { readonly arn: string; readonly schedule?: RotationScheduleSetting }[];
+  /** See `DevicePasswordRotatorProps.schedule`. */
+  readonly schedule?: RotationScheduleSetting;
+  /** Secrets the device functions may read (not rotated), by ARN. */
+  readonly privilegedSecretArns?: readonly string[];
+  /** See `DevicePasswordRotatorProps.vpc`. @default - no VPC */
+  readonly vpc?: ExistingVpc;
+  /** See `DevicePasswordRotatorProps.createVpcEndpoints`. @default false */
+  readonly createVpcEndpoints?: boolean;
+  /** ARN of the key for the state machine, logs and sealing. @default - a new key */
+  readonly encryptionKeyArn?: string;
+  /** ARN of the key the device secrets are encrypted with. @default - the AWS managed key */
+  readonly secretsKeyArn?: string;
+}
+
+/** A complete secret ARN ends with "-" and the 6 random characters Secrets Manager appends to the name. */
+export function isCompleteSecretArn(arn: string): boolean {
+  return /:secret:.+-[A-Za-z0-9]{6}$/.test(arn);
+}
+
+/** Imports a secret by ARN, complete or partial. */
+export function importSecret(scope: Construct, id: string, arn: string, encryptionKey?: kms.IKey): secretsmanager.ISecret {
+  return secretsmanager.Secret.fromSecretAttributes(scope, id, {
+    ...(isCompleteSecretArn(arn) ? { secretCompleteArn: arn } : { secretPartialArn: arn }),
+    encryptionKey,
+  });
+}
+
+/** The device password rotator, for secrets and infrastructure that already exist. */
+export class RotatorStack extends Stack {
+  public readonly rotator: DevicePasswordRotator;
+
+  constructor(scope: Construct, id: string, props: RotatorStackProps = {}) {
+    super(scope, id, props);
+
+    const secretsKey = props.secretsKeyArn ? kms.Key.fromKeyArn(this, 'SecretsKey', props.secretsKeyArn) : undefined;
+    const encryptionKey = props.encryptionKeyArn ? kms.Key.fromKeyArn(this, 'EncryptionKey', props.encryptionKeyArn) : undefined;
+
+    let vpc: ec2.IVpc | undefined;
+    let securityGroups: ec2.ISecurityGroup[] | undefined;
+    if (props.vpc) {
+      vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
+        vpcId: props.vpc.vpcId,
+        availabilityZones: [...props.vpc.availabilityZones],
+        privateSubnetIds: [...props.vpc.privateSubnetIds],
+      });
+      Validations.of(vpc).acknowledge({
+        id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+        reason: 'Route tables are not needed: the functions only run in these subnets and no gateway endpoint is added to them.',
+      });
+      securityGroups = props.vpc.securityGroupIds?.map((sgId) =>
+        ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup-${sgId}`, sgId, { mutable: false }),
+      );
+    }
+
+    this.rotator = new DevicePasswordRotator(this, 'Rotator', {
+      secrets: (props.secrets ?? []).map((entry, i) => ({
+        secret: importSecret(this, `Secret${i}`, entry.arn),
+        schedule: entry.schedule,
+      })),
+      schedule: props.schedule,
+      privilegedSecrets: (props.privilegedSecretArns ?? []).map((arn, i) => importSecret(this, `PrivilegedSecret${i}`, arn)),
+      vpc,
+      vpcSubnets: vpc ? { subnets: vpc.privateSubnets } : undefined,
+      securityGroups,
+      createVpcEndpoints: props.createVpcEndpoints,
+      encryptionKey,
+      secretsKey,
+    });
+  }
+}
