@@ -4,8 +4,10 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Type checking is `npm run typecheck`; ts-jest only transpiles, which keeps the run fast.
-  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  // Type checking is `npm run typecheck`; ts-jest only transpiles (isolatedModules), which keeps the run fast.
+  // @middy/core is ESM-only: it is transpiled to CommonJS like our own code.
+  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { allowJs: true } }] },
+  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   testTimeout: 20_000,
 };
 

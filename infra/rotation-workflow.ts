@@ -98,7 +98,7 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
   /** Counts a restart; past the bound, fails with what to do. */
   function restart(label: string, what: string, then: sfn.IChainable) {
     const count = new sfn.Pass(scope, `${label}: Count restart`, {
-      parameters: { 'count.$': p.mathAdd(p.numberAt('$.restarts.count'), 1) },
+      parameters: { count: p.mathAdd(p.numberAt('$.restarts.count'), 1) },
       resultPath: '$.restarts',
     });
     const tooMany = new sfn.Fail(scope, `${label}: Too many restarts`, {

@@ -1,0 +1,155 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { Template } from 'aws-cdk-lib/assertions';
+import { createRotatorApp } from '../../infra/app';
+import { KmsStandIn } from '../aws/kms';
+import { LocalLambda } from '../aws/lambda';
+import { startLocalAws } from '../aws/server';
+import { SecretsManagerStandIn } from '../aws/secrets-manager';
+import { StepFunctionsStandIn } from '../aws/step-functions';
+import { handlerFor } from './functions';
+import { type CfnTemplate, workflowFromTemplate } from './synthesized-workflow';
+
+export interface LocalEngineOptions {
+  /** The synthesized template to run. Default: the project's stack, synthesized now (bundling skipped). */
+  readonly template?: CfnTemplate;
+  /** Every Retry interval of the state machine, in ms (the real ones are seconds). Default: 50. */
+  readonly retryIntervalMs?: number;
+  /** How often the rotation function polls its execution. Default: 20 ms. */
+  readonly pollMs?: number;
+  /** Deadline of one device request. Default: 3 000 ms. */
+  readonly deviceRequestTimeoutMs?: number;
+}
+
+/** The project's CDK stack, synthesized offline without bundling, as a template. */
+export function synthesizeRotatorTemplate(): CfnTemplate {
+  const { stack } = createRotatorApp({ config: { secrets: [] }, context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(stack).toJSON() as CfnTemplate;
+}
+
+const SEAL_KEY_ID = '00000000-0000-4000-8000-5ea15ea15ea1';
+
+/**
+ * The whole product on one machine: the state machine definition CDK synthesizes, run by the Step Functions stand-in;
+ * its Lambda tasks and Secrets Manager's rotation calls dispatched to the production handlers, unmodified; those reach
+ * Secrets Manager, Step Functions and KMS stand-ins through the real AWS SDK clients (`AWS_ENDPOINT_URL_*`).
+ * One engine per process at a time: the handlers read their settings from `process.env`, as in Lambda.
+ */
+export async function startLocalEngine(options: LocalEngineOptions = {}) {
+  const workflow = workflowFromTemplate(options.template ?? synthesizeRotatorTemplate());
+  const lambda = new LocalLambda();
+  let rotationFunctionArn = '';
+  for (const fn of workflow.functions) {
+    const arn = lambda.register(fn.logicalId, await handlerFor(fn.kind), { timeoutMs: fn.kind === 'rotation' ? 15 * 60_000 : 60_000 });
+    if (fn.kind === 'rotation') rotationFunctionArn = arn;
+  }
+  if (rotationFunctionArn === '') throw new Error('the synthesized template has no function of kind "rotation"');
+
+  const secrets = new SecretsManagerStandIn({ invoker: lambda });
+  const kms = new KmsStandIn({ keys: [{ keyId: SEAL_KEY_ID, description: 'seals device sessions between states' }] });
+  const stepFunctions = new StepFunctionsStandIn({ invoker: lambda, retryIntervalMs: options.retryIntervalMs ?? 50 });
+  const stateMachineArn = stepFunctions.addStateMachine({ name: 'DevicePasswordRotator', definition: workflow.definition });
+  const server = await startLocalAws({ services: [secrets, kms, stepFunctions], lambda });
+
+  const environment: Record<string, string> = {
+    ...server.endpointEnv(),
+    STATE_MACHINE_ARN: stateMachineArn,
+    SEAL_KEY_ID: kms.keyArn(SEAL_KEY_ID),
+    EXECUTION_POLL_MS: String(options.pollMs ?? 20),
+    DEVICE_REQUEST_TIMEOUT_MS: String(options.deviceRequestTimeoutMs ?? 3_000),
+    POWERTOOLS_SERVICE_NAME: 'device-password-rotator',
+  };
+  const previous = Object.fromEntries(Object.keys(environment).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, environment);
+
+  const clients = {
+    secretsManager: new SecretsManagerClient({}),
+    stepFunctions: new SFNClient({}),
+    kms: new KMSClient({}),
+  };
+
+  async function waitForExecution(executionArn: string): Promise<DescribeExecutionCommandOutput> {
+    for (;;) {
+      const described = await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn }));
+      if (described.status !== 'RUNNING') return described;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  async function history(executionArn: string): Promise<HistoryEvent[]> {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await clients.stepFunctions.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return events;
+  }
+
+  return {
+    url: server.url,
+    stateMachineArn,
+    rotationFunctionArn,
+    definition: workflow.definition,
+    secrets,
+    stepFunctions,
+    lambda,
+    clients,
+
+    /** Stores a device secret (its AWSCURRENT version) and returns its ARN. */
+    async createDeviceSecret(name: string, value: Record<string, unknown>): Promise<string> {
+      const created = await clients.secretsManager.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
+      return created.ARN as string;
+    },
+
+    /** `RotateSecret` as a schedule (or an operator) triggers it: Secrets Manager calls the four steps. */
+    async rotateSecret(secretArn: string, settings: { rotateImmediately?: boolean; rotationFunctionArn?: string } = {}): Promise<void> {
+      await clients.secretsManager.send(
+        new RotateSecretCommand({
+          SecretId: secretArn,
+          RotationLambdaARN: settings.rotationFunctionArn ?? rotationFunctionArn,
+          RotationRules: { AutomaticallyAfterDays: 30 },
+          RotateImmediately: settings.rotateImmediately ?? true,
+        }),
+      );
+    },
+
+    /** An execution as an operator starts one from the console; resolves when it has ended. */
+    async runExecution(input: Record<string, unknown>, name?: string) {
+      const started = await clients.stepFunctions.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name }));
+      const arn = started.executionArn as string;
+      const ended = await waitForExecution(arn);
+      return { arn, status: ended.status, output: ended.output, error: ended.error, cause: ended.cause, history: await history(arn) };
+    },
+
+    waitForExecution,
+    history,
+
+    /** Every execution's full history, as JSON text: what a leak scan reads. */
+    async allHistoriesText(): Promise<string> {
+      const listed = await clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000 }));
+      const texts = await Promise.all((listed.executions ?? []).map(async (execution) => JSON.stringify(await history(execution.executionArn as string))));
+      return texts.join('\n');
+    },
+
+    async stop(): Promise<void> {
+      await server.stop();
+      for (const [key, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    },
+  };
+}
+
+export type LocalEngine = Awaited<ReturnType<typeof startLocalEngine>>;
