@@ -226,6 +226,24 @@ describe('failures', () => {
     expect(device.account(USER).passwordChanges).toBe(0);
   });
 
+  test('a console "rotate" resumes a failed scheduled rotation with its own token once the cause is gone', async () => {
+    const { device, secretArn, oldPassword } = await deviceWithSecret('oracle-unified-assurance', 'failures/resume');
+    device.injectFault({ on: 'change-password', fault: { kind: 'reject-new-password' } });
+    await engine.rotateSecret(secretArn);
+    expect(engine.secrets.lastRotationError(secretArn)?.errorMessage).toMatch(/PasswordRejectedError/);
+    const stuck = stored(secretArn).withStage('AWSPENDING');
+    expect(stuck?.VersionStages).toEqual(['AWSPENDING']);
+
+    const rotate = await engine.runExecution({ action: 'rotate', secretArn });
+    expect(rotate.status).toBe('SUCCEEDED');
+    expect(JSON.parse(rotate.history.find((event) => event.stateExitedEventDetails?.name === 'Use rotation token')?.stateExitedEventDetails?.output ?? '{}')).toMatchObject({
+      token: stuck?.VersionId,
+      resumed: true,
+    });
+    expect(stored(secretArn).withStage('AWSCURRENT')?.VersionId).toBe(stuck?.VersionId);
+    await expectRotated(device, secretArn, oldPassword);
+  });
+
   test('a console "rotate" of a secret whose rotation is turned off is refused, and nothing changes', async () => {
     const { device, secretArn, oldPassword } = await deviceWithSecret('wso2-emm', 'failures/rotation-off');
     const run = await engine.runExecution({ action: 'rotate', secretArn });
