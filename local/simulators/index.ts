@@ -1,5 +1,6 @@
 import type { Vendor } from '../../lambda/device/types';
 import type { SimulatedDevice, SimulatorOptions } from './device-server';
+import type { FaultRule } from './faults';
 import { startMPowerSimulator } from './mpower';
 import { startSdwanEdgeSimulator } from './sdwan-edge';
 import { startUnifiedAssuranceSimulator } from './unified-assurance';
@@ -14,6 +15,14 @@ const SIMULATORS: Record<Vendor, (options: SimulatorOptions) => Promise<Simulate
   'wso2-emm': startWso2EmmSimulator,
   'oracle-sdwan-edge': startSdwanEdgeSimulator,
   'oracle-unified-assurance': startUnifiedAssuranceSimulator,
+};
+
+/** The request on which each device changes a password (mPower: the answer to "Retype new password", its 5th call). */
+export const CHANGE_REQUEST: Record<Vendor, Pick<FaultRule, 'on' | 'skip'>> = {
+  'multitech-mpower': { on: 'passwd', skip: 4 },
+  'wso2-emm': { on: 'change-password' },
+  'oracle-sdwan-edge': { on: 'change-password' },
+  'oracle-unified-assurance': { on: 'change-password' },
 };
 
 export function startSimulator(vendor: Vendor, options: SimulatorOptions): Promise<SimulatedDevice> {

@@ -3,8 +3,8 @@ import type { Context } from 'aws-lambda';
 import { VENDORS, type Vendor } from '../../lambda/device/types';
 import { handlerFor } from '../../local/engine/functions';
 import { type LocalEngine, startLocalEngine } from '../../local/engine/local-engine';
-import type { FaultRule, SimulatedDevice } from '../../local/simulators';
-import { startSimulator } from '../../local/simulators';
+import type { SimulatedDevice } from '../../local/simulators';
+import { CHANGE_REQUEST, startSimulator } from '../../local/simulators';
 import { canaryPassword, expectNoSecrets } from '../helpers/canary';
 
 /**
@@ -13,14 +13,6 @@ import { canaryPassword, expectNoSecrets } from '../helpers/canary';
  * uses is collected, and the execution histories and everything printed are scanned for them at the end.
  */
 const USER = 'admin';
-
-/** The request that makes each device change the password (mPower: the answer to "Retype new password"). */
-const CHANGE_REQUEST: Record<Vendor, Pick<FaultRule, 'on' | 'skip'>> = {
-  'multitech-mpower': { on: 'passwd', skip: 4 },
-  'wso2-emm': { on: 'change-password' },
-  'oracle-sdwan-edge': { on: 'change-password' },
-  'oracle-unified-assurance': { on: 'change-password' },
-};
 
 let engine: LocalEngine;
 const output: string[] = [];

@@ -1,0 +1,91 @@
+import { GetExecutionHistoryCommand, type HistoryEvent, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+
+/** One state of an execution, as the Step Functions console lists it. */
+export interface StateLine {
+  readonly execution: string;
+  readonly state: string;
+  readonly durationMs: number;
+  readonly outcome: 'succeeded' | 'failed' | 'caught';
+  readonly error?: string;
+}
+
+function timeOf(event: HistoryEvent): number {
+  return event.timestamp instanceof Date ? event.timestamp.getTime() : Number(event.timestamp ?? 0);
+}
+
+/** The states of one execution's history, with durations and outcomes, in order. */
+export function stateLines(execution: string, events: readonly HistoryEvent[]): StateLine[] {
+  const lines: StateLine[] = [];
+  let entered: { name: string; at: number } | undefined;
+  let failure: string | undefined;
+  for (const event of events) {
+    if (event.stateEnteredEventDetails?.name !== undefined) {
+      entered = { name: event.stateEnteredEventDetails.name, at: timeOf(event) };
+      failure = undefined;
+      if (event.type === 'FailStateEntered') lines.push({ execution, state: entered.name, durationMs: 0, outcome: 'failed' });
+    }
+    const failed = event.lambdaFunctionFailedEventDetails ?? event.taskFailedEventDetails ?? event.lambdaFunctionTimedOutEventDetails;
+    if (failed !== undefined) failure = failed.error;
+    if (event.stateExitedEventDetails?.name !== undefined && entered !== undefined) {
+      lines.push({ execution, state: entered.name, durationMs: timeOf(event) - entered.at, outcome: failure === undefined ? 'succeeded' : 'caught', error: failure });
+      entered = undefined;
+    }
+    if (event.type === 'ExecutionFailed' && entered !== undefined) {
+      lines.push({ execution, state: entered.name, durationMs: timeOf(event) - entered.at, outcome: 'failed', error: event.executionFailedEventDetails?.error ?? failure });
+      entered = undefined;
+    }
+  }
+  return lines;
+}
+
+export function formatLine(line: StateLine): string {
+  const mark = line.outcome === 'succeeded' ? '✓' : line.outcome === 'caught' ? '↻' : '✗';
+  const note = line.error === undefined ? '' : `  ${line.outcome === 'caught' ? 'caught' : 'failed'}: ${line.error}`;
+  return `    ${mark} ${line.state.padEnd(44)} ${String(line.durationMs).padStart(5)} ms${note}`;
+}
+
+/**
+ * Follows every execution of a state machine and prints each state as it completes, the way the console's
+ * execution view shows it. Call `poll` repeatedly (or `follow` until `stop`), then `flush` once at the end.
+ */
+export class ExecutionFollower {
+  private readonly printed = new Map<string, number>();
+
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+    private readonly print: (text: string) => void,
+  ) {}
+
+  async poll(): Promise<void> {
+    const listed = await this.client.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, maxResults: 1000 }));
+    const executions = [...(listed.executions ?? [])].reverse();
+    for (const execution of executions) {
+      const arn = execution.executionArn as string;
+      const name = execution.name ?? arn;
+      const history = await this.client.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }));
+      const lines = stateLines(name, history.events ?? []);
+      const done = this.printed.get(arn);
+      if (done === undefined) {
+        this.print(`  execution ${name}`);
+        this.printed.set(arn, 0);
+      }
+      for (const line of lines.slice(this.printed.get(arn))) this.print(formatLine(line));
+      this.printed.set(arn, lines.length);
+    }
+  }
+
+  /** Polls until `until` settles, then once more, so nothing is missed. */
+  async follow<T>(until: Promise<T>, intervalMs = 50): Promise<T> {
+    let settled = false;
+    const watched = until.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await this.poll();
+      await Promise.race([watched.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, intervalMs))]);
+    }
+    await this.poll();
+    return watched;
+  }
+}
