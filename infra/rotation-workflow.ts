@@ -179,7 +179,13 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
     return mode(label, fn, verifyPending, find);
   }
 
-  const describe = invoke('Read device secret', props.rotationFunction, { operation: 'describe', 'secretArn.$': '$.secretArn' }, {
+  // Also the concurrency guard: of two executions that would change the same device, only the earlier proceeds.
+  const describe = invoke('Read device secret', props.rotationFunction, {
+    operation: 'describe',
+    'secretArn.$': '$.secretArn',
+    'action.$': '$.action',
+    'execution.$': '$$.Execution.Id',
+  }, {
     resultPath: '$.device',
     resultSelector: { 'vendor.$': '$.vendor', 'host.$': '$.host', 'port.$': '$.port', 'secretArn.$': '$.secretArn' },
   });
