@@ -617,7 +617,8 @@ export class DevicePasswordRotator extends Construct {
       }),
     );
     rotationRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'StartTheWorkflow', actions: ['states:StartExecution'], resources: [this.stateMachineArn] }),
+      // ListExecutions: the concurrency guard looks for an earlier running execution for the same secret.
+      new iam.PolicyStatement({ sid: 'StartTheWorkflow', actions: ['states:StartExecution', 'states:ListExecutions'], resources: [this.stateMachineArn] }),
     );
     rotationRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'AwaitTheWorkflow', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executionsArn] }),

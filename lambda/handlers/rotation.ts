@@ -22,7 +22,12 @@ const stepEvent = z.object({
   RotationToken: z.string().optional(),
 });
 const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, { message: 'must be a Secrets Manager secret ARN' });
-const describeInput = z.object({ operation: z.literal('describe'), secretArn });
+const describeInput = z.object({
+  operation: z.literal('describe'),
+  secretArn,
+  action: z.string().optional(),
+  execution: z.string().optional(),
+});
 const prepareInput = z.object({ operation: z.literal('prepare'), secretArn });
 const finishInput = z.object({ operation: z.literal('finish'), secretArn, token: z.string().min(32).max(64) });
 
@@ -50,7 +55,10 @@ export const handler = operationHandler({
   setSecret: (input, context) => setSecret(step(input), workflow(context)),
   testSecret: (input, context) => testSecret(step(input), workflow(context)),
   finishSecret: (input) => finishSecret(step(input)),
-  describe: (input) => describeDevice(parseInput(describeInput, input, 'describe input').secretArn),
+  describe: (input) => {
+    const { secretArn: arn, action, execution } = parseInput(describeInput, input, 'describe input');
+    return describeDevice(arn, { action, executionArn: execution, stateMachineArn: requiredEnv('STATE_MACHINE_ARN') });
+  },
   prepare: (input) => prepareRotation(parseInput(prepareInput, input, 'prepare input').secretArn),
   finish: (input) => {
     const { secretArn: arn, token } = parseInput(finishInput, input, 'finish input');

@@ -17,6 +17,8 @@ const WORTH_ANOTHER_EXECUTION = new Set([
   'DeviceUnreachableError',
   'SessionExpiredError',
   'ChangeOutcomeUnknownError',
+  // Another execution was changing the device; once it has ended, this step may go on.
+  'RotationInProgressError',
   'States.Timeout',
   'States.TaskFailed',
   'Lambda.ServiceException',

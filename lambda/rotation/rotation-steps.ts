@@ -17,6 +17,7 @@ import {
 } from '../aws/secret-versions';
 import { generationPolicyOf, withPassword } from '../secret/device-secret';
 import { randomPasswordRequest } from '../secret/password-policy';
+import { changesDevice, ensureFirstInLine } from './concurrency';
 import { RotationStateError } from './errors';
 import { runExecution } from './executions';
 
@@ -156,9 +157,18 @@ export async function finishRotation(secretArn: string, token: string): Promise<
   return { finished: true };
 }
 
-/** What the workflow needs to route an execution: the vendor, and where the device is. Validates the secret. */
-export async function describeDevice(secretArn: string): Promise<{ secretArn: string; vendor: string; host: string; port: number }> {
+/**
+ * What the workflow needs to route an execution: the vendor, and where the device is. Validates the secret. For an
+ * execution that may change the device, also makes sure no earlier one for the same secret is still running.
+ */
+export async function describeDevice(
+  secretArn: string,
+  execution: { action?: string; executionArn?: string; stateMachineArn?: string } = {},
+): Promise<{ secretArn: string; vendor: string; host: string; port: number }> {
   const secret = await describeSecret(secretArn);
   const current = await requireDeviceSecret(secret.arn, { stage: AWSCURRENT });
+  if (changesDevice(execution.action) && execution.executionArn !== undefined && execution.stateMachineArn !== undefined) {
+    await ensureFirstInLine({ stateMachineArn: execution.stateMachineArn, executionArn: execution.executionArn, secret });
+  }
   return { secretArn: secret.arn, vendor: current.vendor, host: current.host, port: current.port ?? 443 };
 }

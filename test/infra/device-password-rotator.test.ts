@@ -168,7 +168,7 @@ describe('IAM: rotation function', () => {
   it('starts this state machine and reads its executions, nothing else of Step Functions', () => {
     const [, sm] = resourcesOfType(base.resources, 'AWS::StepFunctions::StateMachine')[0]!;
     const name = sm.Properties!.StateMachineName;
-    expect(actionsOf(statements()).filter((a) => a.startsWith('states:'))).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution']);
+    expect(actionsOf(statements()).filter((a) => a.startsWith('states:'))).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', 'states:StartExecution']);
     expect(JSON.stringify(resourcesFor(statements(), 'states:StartExecution'))).toMatch(new RegExp(`:stateMachine:${name}"\\]`));
     expect(JSON.stringify(resourcesFor(statements(), 'states:DescribeExecution'))).toMatch(new RegExp(`:execution:${name}:\\*"\\]`));
   });
@@ -187,6 +187,7 @@ describe('IAM: rotation function', () => {
         'secretsmanager:UpdateSecretVersionStage',
         'states:DescribeExecution',
         'states:GetExecutionHistory',
+        'states:ListExecutions',
         'states:StartExecution',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',

@@ -1,0 +1,85 @@
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { type LocalEngine, startLocalEngine } from '../../local/engine/local-engine';
+import { CHANGE_REQUEST, type SimulatedDevice, startSimulator } from '../../local/simulators';
+import { canaryPassword } from '../helpers/canary';
+
+/** Two executions for the same secret at the same time must never both change the device. */
+const USER = 'admin';
+let engine: LocalEngine;
+const devices: SimulatedDevice[] = [];
+const writeStdout = process.stdout.write.bind(process.stdout);
+
+beforeAll(async () => {
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  engine = await startLocalEngine();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(devices.map((device) => device.stop()));
+  await engine.stop();
+  process.stdout.write = writeStdout;
+});
+
+async function slowDevice(name: string) {
+  const password = canaryPassword('old');
+  const device = await startSimulator('oracle-unified-assurance', { users: [{ username: USER, password }] });
+  devices.push(device);
+  // The change takes a while, so that the second execution starts while the first is changing the device.
+  device.injectFault({ ...CHANGE_REQUEST['oracle-unified-assurance'], fault: { kind: 'latency', ms: 600 }, times: Infinity });
+  const secretArn = await engine.createDeviceSecret(name, {
+    vendor: 'oracle-unified-assurance',
+    host: device.host,
+    port: device.port,
+    username: USER,
+    password,
+    tls: { certificateSha256: device.fingerprint256 },
+  });
+  await engine.rotateSecret(secretArn, { rotateImmediately: false });
+  return { device, secretArn };
+}
+
+async function untilRunning(prefix: string): Promise<string> {
+  for (;;) {
+    const listed = await engine.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: engine.stateMachineArn, statusFilter: 'RUNNING' }));
+    const found = listed.executions?.find((execution) => execution.name?.startsWith(prefix));
+    if (found !== undefined) return found.executionArn as string;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function currentPassword(secretArn: string): string | undefined {
+  const version = engine.secrets.versions(secretArn).find((v) => v.VersionStages.includes('AWSCURRENT'));
+  return version?.SecretString === undefined ? undefined : (JSON.parse(version.SecretString) as { password: string }).password;
+}
+
+test('a console "rotate" during a scheduled rotation fails fast, naming the running execution; the device changes once', async () => {
+  const { device, secretArn } = await slowDevice('concurrency/scheduled-first');
+  const scheduled = engine.rotateSecret(secretArn);
+  const running = await untilRunning('set-');
+  const console = await engine.runExecution({ action: 'rotate', secretArn });
+  expect(console.status).toBe('FAILED');
+  expect(console.error).toBe('RotationInProgressError');
+  expect(console.cause).toContain(running);
+  await scheduled;
+  expect(engine.secrets.lastRotationError(secretArn)).toBeUndefined();
+  expect(device.account(USER).passwordChanges).toBe(1);
+  expect(device.passwordOf(USER)).toBe(currentPassword(secretArn));
+});
+
+test('two console "rotate"s at once: exactly one changes the device, the other fails fast', async () => {
+  const { device, secretArn } = await slowDevice('concurrency/two-consoles');
+  const runs = await Promise.all([engine.runExecution({ action: 'rotate', secretArn }), engine.runExecution({ action: 'rotate', secretArn })]);
+  expect(runs.map((run) => run.status).sort()).toEqual(['FAILED', 'SUCCEEDED']);
+  expect(runs.find((run) => run.status === 'FAILED')?.error).toBe('RotationInProgressError');
+  expect(device.account(USER).passwordChanges).toBe(1);
+  expect(device.passwordOf(USER)).toBe(currentPassword(secretArn));
+});
+
+test('a "verify" does not conflict with a running rotation', async () => {
+  const { secretArn } = await slowDevice('concurrency/verify');
+  const first = engine.runExecution({ action: 'rotate', secretArn });
+  await untilRunning('');
+  const verify = await engine.runExecution({ action: 'verify', secretArn });
+  expect(verify.status).toBe('SUCCEEDED');
+  expect((await first).status).toBe('SUCCEEDED');
+});
