@@ -27,6 +27,14 @@ export const ACTIONS = ['rotate', 'verify', 'set', 'test'] as const;
 /** Error names the workflow routes on (the `name` of the errors in lambda/device/errors.ts and lambda/rotation/errors.ts). */
 const TRANSPORT = ['DeviceUnreachableError'];
 const UNCERTAIN = ['ChangeOutcomeUnknownError', 'SessionExpiredError'];
+/** Thrown by the probe when no stored version logs in but the secret names a privileged account that can reset it. */
+const OUT_OF_SYNC_RECOVERABLE = ['DeviceOutOfSyncRecoverableError'];
+
+/**
+ * Vendors whose device client can reset another user's password (`DeviceClient.resetPassword`): their branch has the
+ * out-of-sync recovery ("Reset with privileged account"). A test checks this list against the clients.
+ */
+export const PRIVILEGED_RESET_VENDORS: readonly Vendor[] = ['oracle-sdwan-edge'];
 
 const VENDOR_LABELS: Record<Vendor, string> = {
   'multitech-mpower': 'mPower',
@@ -78,7 +86,7 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
   for (const vendor of VENDORS) {
     const fn = props.deviceFunctions[vendor];
     const label = VENDOR_LABELS[vendor];
-    const branch = vendor === 'multitech-mpower' ? mpowerBranch(label, fn) : deviceBranch(label, fn);
+    const branch = vendor === 'multitech-mpower' ? mpowerBranch(vendor, label, fn) : deviceBranch(vendor, label, fn);
     vendorChoice.when(sfn.Condition.stringEquals('$.device.vendor', vendor), branch);
   }
   vendorChoice.otherwise(new sfn.Fail(scope, 'Unknown vendor', { error: 'UnknownVendor', cause: `The device secret names a vendor this workflow has no branch for (${VENDORS.join(', ')})` }));
@@ -114,6 +122,20 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
     return task;
   }
 
+  /**
+   * Out-of-sync recovery, where the vendor can reset another user's password: no stored version logs in and the secret
+   * names a privileged account, so that account sets the password to the pending one; then the pending one is verified.
+   * An uncertain outcome goes back to "which password logs in?" (which then finds the pending one).
+   */
+  function privilegedReset(vendor: Vendor, label: string, fn: IFunction, find: tasks.LambdaInvoke, verifyPending: sfn.IChainable, again: sfn.IChainable) {
+    if (!PRIVILEGED_RESET_VENDORS.includes(vendor)) return;
+    const reset = invoke(`${label}: Reset with privileged account`, fn, { operation: 'reset', 'secretArn.$': '$.secretArn', 'token.$': '$.token' }, { resultPath: p.DISCARD });
+    retryTransport(reset);
+    reset.addCatch(again, { errors: UNCERTAIN, resultPath: '$.interrupted' });
+    find.addCatch(reset, { errors: OUT_OF_SYNC_RECOVERABLE, resultPath: '$.outOfSync' });
+    reset.next(verifyPending);
+  }
+
   /** `verify` and `test` only log in; `set` and `rotate` go and find out which password works first. */
   function mode(label: string, fn: IFunction, verifyPending: sfn.IChainable, change: sfn.IChainable) {
     return new sfn.Choice(scope, `${label}: Action`)
@@ -122,20 +144,23 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
       .otherwise(change);
   }
 
-  function deviceBranch(label: string, fn: IFunction): sfn.IChainable {
+  function deviceBranch(vendor: Vendor, label: string, fn: IFunction): sfn.IChainable {
     const find = probe(label, fn);
     const verifyPending = verify(label, fn, 'pending');
+    const again = restart(label, 'password change', find);
     const change = invoke(`${label}: Change password`, fn, { operation: 'change', 'secretArn.$': '$.secretArn', 'token.$': '$.token', 'from.$': '$.probe.located' }, { resultPath: p.DISCARD });
     retryTransport(change);
-    change.addCatch(restart(label, 'password change', find), { errors: UNCERTAIN, resultPath: '$.interrupted' });
+    change.addCatch(again, { errors: UNCERTAIN, resultPath: '$.interrupted' });
+    privilegedReset(vendor, label, fn, find, verifyPending, again);
     find.next(new sfn.Choice(scope, `${label}: Already changed?`).when(sfn.Condition.stringEquals('$.probe.located', 'pending'), verifyPending).otherwise(change.next(verifyPending)));
     return mode(label, fn, verifyPending, find);
   }
 
-  function mpowerBranch(label: string, fn: IFunction): sfn.IChainable {
+  function mpowerBranch(vendor: Vendor, label: string, fn: IFunction): sfn.IChainable {
     const find = probe(label, fn);
     const verifyPending = verify(label, fn, 'pending');
     const again = restart(label, 'password conversation', find);
+    privilegedReset(vendor, label, fn, find, verifyPending, again);
     const conversationInput = {
       'secretArn.$': '$.secretArn',
       'token.$': '$.token',

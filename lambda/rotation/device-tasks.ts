@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import { DeviceUnreachableError } from '../device/errors';
 import type { DeviceClient } from '../device/types';
-import { AWSCURRENT, AWSPREVIOUS, readDeviceSecret, requireDeviceSecret, type VersionRef } from '../aws/secret-versions';
+import { AWSCURRENT, AWSPREVIOUS, describeSecret, readDeviceSecret, requireDeviceSecret, type VersionRef } from '../aws/secret-versions';
 import type { DeviceSecret } from '../secret/device-secret';
-import { ChangeOutcomeUnknownError, DeviceOutOfSyncError, InvalidInputError } from './errors';
+import {
+  ChangeOutcomeUnknownError,
+  DeviceOutOfSyncError,
+  DeviceOutOfSyncRecoverableError,
+  InvalidInputError,
+  PrivilegedResetRefusedError,
+  RotationStateError,
+} from './errors';
 
 /** Makes the vendor's client for a device secret (the secret may carry vendor settings, e.g. WSO2's OAuth client). */
 export type ClientFactory = (secret: DeviceSecret) => DeviceClient;
@@ -16,6 +23,7 @@ const token = z.string().min(32).max(64);
 
 export const probeInput = z.object({ operation: z.literal('probe'), secretArn, token: token.optional() });
 export const changeInput = z.object({ operation: z.literal('change'), secretArn, token, from: z.enum(['current', 'previous']) });
+export const resetInput = z.object({ operation: z.literal('reset'), secretArn, token });
 export const verifyInput = z.object({ operation: z.literal('verify'), secretArn, token: token.optional(), stage: z.enum(['pending', 'current']) });
 
 /** Parses a task input, or fails with an error that names every field at fault. */
@@ -34,6 +42,11 @@ export function refOf(located: Located, pendingToken: string | undefined): Versi
     return { token: pendingToken };
   }
   return { stage: located === 'current' ? AWSCURRENT : AWSPREVIOUS };
+}
+
+/** Same device: host (case-insensitive, as DNS names are) and port (443 when not given). */
+function sameHost(a: DeviceSecret, b: DeviceSecret): boolean {
+  return a.host.toLowerCase() === b.host.toLowerCase() && (a.port ?? 443) === (b.port ?? 443);
 }
 
 function deviceName(secret: DeviceSecret): string {
@@ -55,13 +68,23 @@ export class DeviceTasks {
   /**
    * Which stored version logs in now: AWSCURRENT first (the usual case, so a normal rotation costs no failed login),
    * then the pending version (a change that already happened), then AWSPREVIOUS. One attempt per distinct password,
-   * and it stops at the first that works. None: `DeviceOutOfSyncError`, and nothing further is tried.
+   * and it stops at the first that works. None: `DeviceOutOfSyncError`, and nothing further is tried; or, when the
+   * secret names a privileged account on a vendor that can reset another user's password and a rotation is under way
+   * (a token), `DeviceOutOfSyncRecoverableError`, which the workflow catches to run `reset`.
    */
   async probe(input: z.infer<typeof probeInput>): Promise<{ located: Located }> {
     const current = await requireDeviceSecret(input.secretArn, { stage: AWSCURRENT });
+    const pending = input.token === undefined ? undefined : await readDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true });
+    if (input.token !== undefined && pending === undefined) {
+      // A rotation always has its pending value before the device work (createSecret, or a console rotate's prepare).
+      throw new RotationStateError(
+        input.secretArn,
+        `token ${input.token} is not a pending version of the secret (no AWSPENDING version with a value has that id); nothing was tried on the device`,
+      );
+    }
     const candidates: Array<[Located, string, DeviceSecret | undefined]> = [
       ['current', AWSCURRENT, current],
-      ['pending', 'the pending version', input.token === undefined ? undefined : await readDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true })],
+      ['pending', 'the pending version', pending],
       ['previous', AWSPREVIOUS, await readDeviceSecret(input.secretArn, { stage: AWSPREVIOUS })],
     ];
     const client = this.clientFor(current);
@@ -75,7 +98,68 @@ export class DeviceTasks {
       if (outcome.status === 'accepted') return { located };
       if (outcome.status !== 'rejected') throw outcome.error;
     }
-    throw new DeviceOutOfSyncError(input.secretArn, deviceName(current), tried);
+    const privileged = current.privilegedSecretArn;
+    if (privileged === undefined) throw new DeviceOutOfSyncError(input.secretArn, deviceName(current), tried);
+    if (typeof client.resetPassword !== 'function') {
+      throw new DeviceOutOfSyncError(
+        input.secretArn,
+        deviceName(current),
+        tried,
+        `The secret names a privileged account (${privileged}), but vendor ${current.vendor} cannot reset another user's password, so no reset was attempted.`,
+      );
+    }
+    if (input.token === undefined) {
+      throw new DeviceOutOfSyncError(input.secretArn, deviceName(current), tried, 'No rotation is under way (no token), so no privileged reset was attempted.');
+    }
+    throw new DeviceOutOfSyncRecoverableError(input.secretArn, deviceName(current), tried, privileged);
+  }
+
+  /**
+   * Out-of-sync recovery: the privileged account named by the secret (`privilegedSecretArn`) sets the rotated
+   * account's password to the pending one, without its current password. One login, as the admin only; the rotated
+   * account is not tried again here. Guards first, as the reference "alternating users" rotation does with its master
+   * secret, so that a secret cannot lend the admin's credentials to another device or another account (confused
+   * deputy): the privileged secret must be another valid device secret of the same vendor, host and port, for another
+   * user; the pending version must be the rotated account on that same device; and the admin's password only goes to
+   * the endpoint (and TLS trust) its own secret describes. Any refusal happens before anything is sent.
+   */
+  async reset(input: z.infer<typeof resetInput>): Promise<{ reset: true }> {
+    const current = await requireDeviceSecret(input.secretArn, { stage: AWSCURRENT });
+    const pending = await requireDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true });
+    const privilegedArn = current.privilegedSecretArn;
+    const refuse = (what: string) => new PrivilegedResetRefusedError(input.secretArn, privilegedArn, what);
+    if (privilegedArn === undefined) throw refuse('the secret names no privileged account (privilegedSecretArn)');
+    if (pending.vendor !== current.vendor || !sameHost(pending, current) || pending.username !== current.username) {
+      throw refuse('the pending version is not the same account on the same device as AWSCURRENT (vendor, host, port and username must match)');
+    }
+    let admin: DeviceSecret;
+    try {
+      const [target, privileged] = await Promise.all([describeSecret(input.secretArn), describeSecret(privilegedArn)]);
+      if (privileged.arn === target.arn) throw refuse('it is the rotated secret itself; name a secret holding an admin account');
+      admin = await requireDeviceSecret(privileged.arn, { stage: AWSCURRENT });
+    } catch (error) {
+      if (error instanceof PrivilegedResetRefusedError) throw error;
+      const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      throw refuse(
+        `its AWSCURRENT version cannot be read as a device secret (${reason}); it must be a device secret the device functions may read (privilegedSecretArns)`,
+      );
+    }
+    if (admin.vendor !== current.vendor || !sameHost(admin, current)) {
+      throw refuse(
+        `it is an account of ${deviceName(admin)}, not of ${deviceName(current)}: a privileged secret must be of the same vendor, host and port`,
+      );
+    }
+    if (admin.username === current.username) {
+      throw refuse(`it holds the same account (${current.username}) as the rotated secret; it must hold another, admin, account`);
+    }
+    const client = this.clientFor(admin);
+    if (typeof client.resetPassword !== 'function') throw refuse(`vendor ${current.vendor} cannot reset another user's password`);
+    try {
+      await client.resetPassword({ admin: { username: admin.username, password: admin.password }, username: current.username, newPassword: pending.password });
+    } catch (error) {
+      throw outcomeUnknownIfSent(error, input.secretArn);
+    }
+    return { reset: true };
   }
 
   /** Changes the device password from the version that logs in to the pending one. */

@@ -5,10 +5,12 @@
 
 /** No stored version (AWSCURRENT, the pending one, AWSPREVIOUS) logs in to the device. Nothing more is tried. */
 export class DeviceOutOfSyncError extends Error {
-  constructor(secretArn: string, device: string, tried: readonly string[]) {
+  /** `note`: why no privileged reset was attempted, when the secret names a privileged account. */
+  constructor(secretArn: string, device: string, tried: readonly string[], note?: string) {
     super(
       `Secret ${secretArn}: no stored password logs in to ${device} (tried ${tried.join(', ')}, once each). ` +
         'The device password was changed outside this rotator. Nothing further was attempted, to avoid a lockout. ' +
+        `${note === undefined ? '' : `${note} `}` +
         'Set the device password to the AWSCURRENT value (or store the device password as AWSCURRENT), then rotate again.',
     );
     this.name = 'DeviceOutOfSyncError';
@@ -36,5 +38,34 @@ export class RotationStateError extends Error {
   constructor(secretArn: string, what: string) {
     super(`Secret ${secretArn}: ${what}`);
     this.name = 'RotationStateError';
+  }
+}
+
+/**
+ * No stored version logs in, but the secret names a privileged account (`privilegedSecretArn`) on a vendor whose API
+ * lets an admin set another user's password: the workflow catches this one and resets the password with that account.
+ * Nothing more was tried on the rotated account.
+ */
+export class DeviceOutOfSyncRecoverableError extends Error {
+  constructor(secretArn: string, device: string, tried: readonly string[], privilegedSecretArn: string) {
+    super(
+      `Secret ${secretArn}: no stored password logs in to ${device} (tried ${tried.join(', ')}, once each). ` +
+        `The password is to be reset to the pending one with the privileged account of secret ${privilegedSecretArn}.`,
+    );
+    this.name = 'DeviceOutOfSyncRecoverableError';
+  }
+}
+
+/**
+ * A reset with the privileged account was refused before anything was sent to the device: the privileged secret is
+ * missing, unreadable, invalid, or not an account of the same device; or the pending version is not the rotated account's.
+ */
+export class PrivilegedResetRefusedError extends Error {
+  constructor(secretArn: string, privilegedSecretArn: string | undefined, what: string) {
+    super(
+      `Secret ${secretArn}: cannot reset the device password with the privileged account` +
+        `${privilegedSecretArn === undefined ? '' : ` of secret ${privilegedSecretArn}`}: ${what}. Nothing was sent to the device.`,
+    );
+    this.name = 'PrivilegedResetRefusedError';
   }
 }

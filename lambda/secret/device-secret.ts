@@ -85,11 +85,23 @@ export function parseDeviceSecret(secretString: string | undefined, secretArn: s
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const field = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'the secret';
-      return `${field} ${issue.code === 'unrecognized_keys' ? `has unknown keys (${issue.keys.join(', ')})` : issue.message}`;
+      if (issue.code === 'unrecognized_keys') return `${field} has unknown keys (${issue.keys.join(', ')})`;
+      if (issue.code === 'invalid_type' && isMissing(json, issue.path)) return `${field} is missing (required)`;
+      return `${field} ${issue.message}`;
     });
     throw new InvalidDeviceSecretError(secretArn, versionLabel, problems);
   }
   return result.data;
+}
+
+/** Whether the value at `path` is absent (its key not there), as opposed to present with the wrong type. */
+function isMissing(json: unknown, path: readonly PropertyKey[]): boolean {
+  let value: unknown = json;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(value, key)) return true;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value === undefined;
 }
 
 export function endpointOf(secret: DeviceSecret, requestTimeoutMs?: number): DeviceEndpoint {

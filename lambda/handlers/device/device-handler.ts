@@ -1,4 +1,4 @@
-import { changeInput, type ClientFactory, DeviceTasks, parseInput, probeInput, verifyInput } from '../../rotation/device-tasks';
+import { changeInput, type ClientFactory, DeviceTasks, parseInput, probeInput, resetInput, verifyInput } from '../../rotation/device-tasks';
 import { type Operation, operationHandler } from '../task-handler';
 
 /** The operations every vendor's device function serves, plus any of its own. */
@@ -8,6 +8,7 @@ export function deviceOperations(clientFor: ClientFactory): Record<string, Opera
     probe: (input) => tasks.probe(parseInput(probeInput, input, 'probe input')),
     change: (input) => tasks.change(parseInput(changeInput, input, 'change input')),
     verify: (input) => tasks.verify(parseInput(verifyInput, input, 'verify input')),
+    reset: (input) => tasks.reset(parseInput(resetInput, input, 'reset input')),
   };
 }
 
