@@ -1,0 +1,471 @@
+/**
+ * `npm run test:faults`: the fault matrix. Every vendor × every device operation on the rotation path × every fault
+ * that applies to it (plus, per vendor, the persistent faults: stored password wrong, account locked, certificate not
+ * the pinned one). Each case runs a scheduled rotation against a fresh simulated device and checks five invariants:
+ *
+ *   1 works     some stored version (AWSCURRENT or AWSPENDING) is the device's real password (read from the device,
+ *               not by logging in, so the check costs no failed login). Not applicable when the case itself changed
+ *               the device password behind the rotator's back.
+ *   2 result    when the rotation reported success: AWSCURRENT is the device password, AWSPREVIOUS the old one.
+ *   3 no lock   the rotator caused no lockout: not locked (unless the case locked it), failed logins below the limit.
+ *   4 no leak   no password, old or new, and no device token in any execution history or anything printed.
+ *   5 clear     on failure, the message names the secret ARN and the device host:port or the step; for a transient
+ *               fault, once it is gone, a console {"action":"rotate"} completes the rotation. A persistent fault must
+ *               fail the rotation.
+ *
+ *   npm run test:faults                                  the whole matrix
+ *   npm run test:faults -- --vendor wso2-emm --only change-password    a part of it (--only: substring of the case name)
+ *   npm run test:faults -- --verbose                     also print each case's notes (error messages)
+ *
+ * Exit code 0 when every case holds every invariant, 1 otherwise, 2 for a bad command line.
+ */
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { VENDORS, type Vendor } from '../lambda/device/types';
+import { type LocalEngine, startLocalEngine } from './engine/local-engine';
+import { type Fault, type FaultRule, type SimulatedDevice, startSimulator } from './simulators';
+import { startSdwanEdgeSimulator } from './simulators/sdwan-edge';
+
+const USER = 'admin';
+const LOCKOUT_THRESHOLD = 5;
+
+/** Deadline of one device request in the matrix, and the latency that goes beyond it. */
+export const MATRIX_DEADLINE_MS = 300;
+export const MATRIX_LATENCY_MS = 600;
+
+export type PersistentFault = 'wrong-password' | 'locked' | 'pin-mismatch';
+
+export interface FaultCase {
+  /** `vendor / operation / fault` */
+  readonly name: string;
+  readonly vendor: Vendor;
+  readonly operation: string;
+  readonly fault: string;
+  /** The transient fault armed on the device (times: 1). */
+  readonly rule?: FaultRule;
+  readonly persistent?: PersistentFault;
+  /** What it takes for the operation to be on the path at all. */
+  readonly setup?: CaseSetup;
+}
+
+export interface CaseSetup {
+  /** SD-WAN Edge: the age after which a POST timestamp is refused. */
+  readonly timestampMaxAgeMs?: number;
+  /** Armed before the case's fault (and cleared with it). */
+  readonly extraRules?: readonly FaultRule[];
+}
+
+export const INVARIANTS = ['works', 'result', 'no lock', 'no leak', 'clear'] as const;
+export type Invariant = (typeof INVARIANTS)[number];
+/** true: holds; false: broken; null: not applicable to this case. */
+export type Check = boolean | null;
+
+export interface CaseResult {
+  readonly case: FaultCase;
+  readonly outcome: string;
+  readonly checks: Record<Invariant, Check>;
+  /** Why an invariant broke, the error message, whether the fault fired. */
+  readonly notes: string[];
+  readonly durationMs: number;
+}
+
+export function holds(result: CaseResult): boolean {
+  return INVARIANTS.every((invariant) => result.checks[invariant] !== false);
+}
+
+/** One device operation on the rotation path; `skip` picks a request among several of the same name (mPower passwd). */
+interface Operation {
+  readonly label: string;
+  readonly on: string;
+  readonly skip?: number;
+  /** The request presents a session (token, cookie, aasID). */
+  readonly session: boolean;
+  readonly conversation?: boolean;
+  /** The request whose new password the device checks (where `reject-new-password` acts). */
+  readonly rejects?: boolean;
+  readonly setup?: CaseSetup;
+}
+
+const MPOWER_PASSWD_STEPS = ['open', 'acknowledge', 'current', 'new', 'retype'] as const;
+
+export const OPERATIONS: Record<Vendor, readonly Operation[]> = {
+  'multitech-mpower': [
+    { label: 'login', on: 'login', session: false },
+    ...MPOWER_PASSWD_STEPS.map((step, skip) => ({
+      label: `passwd#${skip} (${step})`,
+      on: 'passwd',
+      skip,
+      session: true,
+      conversation: skip > 0,
+      // The device checks the new password on its answer (#3); the retype (#4, CHANGE_REQUEST) only compares it.
+      rejects: step === 'new',
+    })),
+    { label: 'logout', on: 'logout', session: true },
+  ],
+  'wso2-emm': [
+    { label: 'register', on: 'register', session: false },
+    { label: 'token', on: 'token', session: false },
+    { label: 'change-password', on: 'change-password', session: true, rejects: true },
+  ],
+  'oracle-sdwan-edge': [
+    { label: 'login', on: 'login', session: false },
+    {
+      label: 'timestamp',
+      on: 'timestamp',
+      session: true,
+      // Only a change refused for a stale timestamp fetches a fresh one: the first change request is delayed (within
+      // the deadline) past the timestamp's maximum age, so the client renews it with getNewTimestamp and sends again.
+      setup: { timestampMaxAgeMs: 100, extraRules: [{ on: 'change-password', times: 1, fault: { kind: 'latency', ms: 200 } }] },
+    },
+    { label: 'change-password', on: 'change-password', session: true, rejects: true },
+    { label: 'logout', on: 'logout', session: true },
+  ],
+  'oracle-unified-assurance': [
+    { label: 'login', on: 'login', session: false },
+    { label: 'change-password', on: 'change-password', session: true, rejects: true },
+    { label: 'logout', on: 'logout', session: true },
+  ],
+};
+
+function faultsFor(operation: Operation, latencyMs: number): Array<{ label: string; fault: Fault }> {
+  const faults: Array<{ label: string; fault: Fault }> = [
+    { label: `latency ${latencyMs} ms`, fault: { kind: 'latency', ms: latencyMs } },
+    { label: 'drop-before', fault: { kind: 'drop-before' } },
+    { label: 'drop-after', fault: { kind: 'drop-after' } },
+    { label: 'server-error 500', fault: { kind: 'server-error', status: 500 } },
+  ];
+  if (operation.session) faults.push({ label: 'session-expired', fault: { kind: 'session-expired' } });
+  if (operation.conversation === true) faults.push({ label: 'conversation-expired', fault: { kind: 'conversation-expired' } });
+  if (operation.rejects === true) faults.push({ label: 'reject-new-password', fault: { kind: 'reject-new-password' } });
+  return faults;
+}
+
+/** Every case of the matrix, in a stable order. */
+export function buildCases(latencyMs = MATRIX_LATENCY_MS): FaultCase[] {
+  const cases: FaultCase[] = [];
+  for (const vendor of VENDORS) {
+    for (const operation of OPERATIONS[vendor]) {
+      for (const { label, fault } of faultsFor(operation, latencyMs)) {
+        cases.push({
+          name: `${vendor} / ${operation.label} / ${label}`,
+          vendor,
+          operation: operation.label,
+          fault: label,
+          rule: { on: operation.on, skip: operation.skip, times: 1, fault },
+          setup: operation.setup,
+        });
+      }
+    }
+    for (const persistent of ['wrong-password', 'locked', 'pin-mismatch'] as const) {
+      cases.push({ name: `${vendor} / (stored secret) / ${persistent}`, vendor, operation: '(stored secret)', fault: persistent, persistent });
+    }
+  }
+  return cases;
+}
+
+function passwordOf(secretString: string | undefined): string | undefined {
+  if (secretString === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(secretString) as { password?: unknown };
+    return typeof parsed.password === 'string' ? parsed.password : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function stored(engine: LocalEngine, secretArn: string) {
+  const versions = engine.secrets.versions(secretArn);
+  const at = (stage: string) => passwordOf(versions.find((version) => version.VersionStages.includes(stage))?.SecretString);
+  return {
+    current: at('AWSCURRENT'),
+    pending: at('AWSPENDING'),
+    previous: at('AWSPREVIOUS'),
+    all: versions.map((version) => passwordOf(version.SecretString)).filter((p): p is string => p !== undefined),
+  };
+}
+
+function secretForms(secret: string): string[] {
+  return [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)];
+}
+
+/** Which canaries (by kind, never by value) appear in the text. */
+function leaks(text: string, canaries: ReadonlyArray<{ kind: string; value: string }>): string[] {
+  const found = new Set<string>();
+  for (const { kind, value } of canaries) {
+    if (value.length < 6) continue;
+    if (secretForms(value).some((form) => text.includes(form))) found.add(kind);
+  }
+  return [...found];
+}
+
+/** Captures everything written to stdout and stderr until `restore()`. */
+function captureOutput() {
+  const chunks: string[] = [];
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  const capture = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') (done as () => void)();
+    return true;
+  }) as typeof process.stdout.write;
+  process.stdout.write = capture;
+  process.stderr.write = capture;
+  return {
+    text: () => chunks.join(''),
+    restore: () => {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The inner error name of a failed rotation (`… failed in state "X": DeviceOutOfSyncError: …`). */
+function errorTypeOf(failure: { errorType: string; errorMessage: string }): string {
+  const inState = /failed in state "[^"]*": ([A-Za-z][A-Za-z0-9.]*)/.exec(failure.errorMessage);
+  if (inState?.[1] !== undefined) return inState[1];
+  const named = /\b([A-Z][A-Za-z]*(?:Error|Restarts|Exception))\b/.exec(failure.errorMessage);
+  return named?.[1] ?? failure.errorType;
+}
+
+export interface MatrixContext {
+  readonly engine: LocalEngine;
+  /** A certificate fingerprint of another device, for the pin-mismatch cases. */
+  readonly foreignFingerprint: string;
+  readonly latencyMs: number;
+  /** Executions already scanned (the scan of a case reads only the new ones). */
+  readonly seenExecutions: Set<string>;
+}
+
+async function newExecutionHistories(context: MatrixContext): Promise<string> {
+  const { engine, seenExecutions } = context;
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await engine.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: engine.stateMachineArn, maxResults: 1000, nextToken }));
+    for (const execution of page.executions ?? []) {
+      const arn = execution.executionArn as string;
+      if (!seenExecutions.has(arn)) arns.push(arn);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  const texts: string[] = [];
+  for (const arn of arns) {
+    seenExecutions.add(arn);
+    texts.push(JSON.stringify(await engine.history(arn)));
+  }
+  return texts.join('\n');
+}
+
+/** Runs one case on a fresh simulated device and checks the five invariants. */
+export async function runCase(context: MatrixContext, faultCase: FaultCase): Promise<CaseResult> {
+  const { engine } = context;
+  const started = Date.now();
+  const notes: string[] = [];
+  const checks: Record<Invariant, Check> = { works: null, result: null, 'no lock': null, 'no leak': null, clear: null };
+  const oldPassword = `Cy!old${randomBytes(6).toString('hex')}Q9`;
+  const canaries: Array<{ kind: string; value: string }> = [{ kind: 'old password', value: oldPassword }];
+  const simulatorOptions = { users: [{ username: USER, password: oldPassword }], lockoutThreshold: LOCKOUT_THRESHOLD };
+  const device: SimulatedDevice =
+    faultCase.vendor === 'oracle-sdwan-edge' && faultCase.setup?.timestampMaxAgeMs !== undefined
+      ? await startSdwanEdgeSimulator({ ...simulatorOptions, timestampMaxAgeMs: faultCase.setup.timestampMaxAgeMs })
+      : await startSimulator(faultCase.vendor, simulatorOptions);
+  const output = captureOutput();
+  let outcome = '';
+  try {
+    const slug = faultCase.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const secretArn = await engine.createDeviceSecret(`faults/${slug}-${randomBytes(3).toString('hex')}`, {
+      vendor: faultCase.vendor,
+      host: device.host,
+      port: device.port,
+      username: USER,
+      password: oldPassword,
+      tls: { certificateSha256: faultCase.persistent === 'pin-mismatch' ? context.foreignFingerprint : device.fingerprint256 },
+    });
+    if (faultCase.persistent === 'wrong-password') {
+      const byHand = `Cy!hand${randomBytes(6).toString('hex')}Q9`;
+      canaries.push({ kind: 'password set by hand', value: byHand });
+      device.overwriteAccount(USER, { password: byHand });
+    }
+    if (faultCase.persistent === 'locked') device.overwriteAccount(USER, { locked: true });
+    for (const rule of faultCase.setup?.extraRules ?? []) device.injectFault(rule);
+    if (faultCase.rule !== undefined) device.injectFault(faultCase.rule);
+
+    await engine.rotateSecret(secretArn);
+    // A delayed request still acts on the device after the client gave up on it: let it land before judging.
+    if (faultCase.rule?.fault.kind === 'latency') await sleep(faultCase.rule.fault.ms + 100);
+    if (faultCase.rule !== undefined) {
+      const reached = device.requests.filter((request) => request.operation === faultCase.rule?.on).length > (faultCase.rule.skip ?? 0);
+      if (!reached) notes.push(`the fault never fired: no ${faultCase.rule.on} request #${faultCase.rule.skip ?? 0} on this rotation`);
+    }
+    const failure = engine.secrets.lastRotationError(secretArn);
+    const after = stored(engine, secretArn);
+    const devicePassword = device.passwordOf(USER);
+
+    // 1: some stored version is the device's password.
+    if (faultCase.persistent === 'wrong-password') checks.works = null;
+    else {
+      checks.works = devicePassword === after.current || devicePassword === after.pending;
+      if (!checks.works) notes.push('works: the device password is neither AWSCURRENT nor AWSPENDING');
+    }
+
+    // 2: a reported success is a real one.
+    if (failure === undefined) {
+      checks.result = after.current === devicePassword && after.previous === oldPassword && after.current !== oldPassword;
+      if (!checks.result) notes.push('result: success reported, but AWSCURRENT is not the device password or AWSPREVIOUS not the old one');
+    }
+
+    // 3: no lockout caused.
+    const lockCheck = () => {
+      const account = device.account(USER);
+      const locked = account.locked && faultCase.persistent !== 'locked';
+      if (locked) notes.push('no lock: the account is locked');
+      if (account.failedLogins >= LOCKOUT_THRESHOLD) notes.push(`no lock: ${account.failedLogins} failed logins`);
+      return !locked && account.failedLogins < LOCKOUT_THRESHOLD;
+    };
+    checks['no lock'] = lockCheck();
+
+    // 5: an actionable failure, and recovery once the fault is gone.
+    if (failure === undefined) {
+      outcome = 'rotated';
+      if (faultCase.persistent !== undefined) {
+        checks.clear = false;
+        notes.push(`clear: a persistent fault (${faultCase.persistent}) did not fail the rotation`);
+      }
+    } else {
+      const errorType = errorTypeOf(failure);
+      outcome = `failed: ${errorType}`;
+      notes.push(`${failure.step} failed (${failure.errorType}): ${failure.errorMessage}`);
+      const namesSecret = failure.errorMessage.includes(secretArn);
+      const namesWhere = failure.errorMessage.includes(`${device.host}:${device.port}`) || /state "[^"]+"|step "[^"]+"/.test(failure.errorMessage);
+      if (!namesSecret) notes.push('clear: the message does not name the secret ARN');
+      if (!namesWhere) notes.push('clear: the message names neither the device host:port nor the step');
+      let recovered = true;
+      if (faultCase.persistent === undefined) {
+        device.clearFaults();
+        const rotate = await engine.runExecution({ action: 'rotate', secretArn });
+        const again = stored(engine, secretArn);
+        const nowOnDevice = device.passwordOf(USER);
+        recovered = rotate.status === 'SUCCEEDED' && again.current === nowOnDevice && again.previous === oldPassword && again.current !== oldPassword;
+        if (recovered) outcome = `recovered by console rotate (${errorType})`;
+        else notes.push(`clear: the console rotate after the fault was gone ended ${rotate.status} ${rotate.error ?? ''}: ${rotate.cause ?? ''}`);
+        for (const password of again.all) canaries.push({ kind: 'stored password', value: password });
+        // The recovery must not cause a lockout either.
+        checks['no lock'] = checks['no lock'] && lockCheck();
+        if (checks.works === true && !recovered) checks.works = nowOnDevice === again.current || nowOnDevice === again.pending;
+      }
+      checks.clear = namesSecret && namesWhere && recovered;
+    }
+
+    // 4: no canary anywhere.
+    for (const password of after.all) canaries.push({ kind: 'stored password', value: password });
+    canaries.push({ kind: 'device password', value: device.passwordOf(USER) });
+    for (const token of device.issuedTokens()) canaries.push({ kind: 'device token', value: token });
+    const histories = await newExecutionHistories(context);
+    const taskFailures = histories.match(/"type":"[A-Za-z]*Failed"/g)?.length ?? 0;
+    notes.push(`device: ${device.account(USER).passwordChanges} password change(s), ${device.failedLoginsOf(USER)} failed login(s) now; ${taskFailures} failure event(s) (task or execution) in the histories`);
+    const inHistories = leaks(histories, canaries);
+    const inOutput = leaks(output.text(), canaries);
+    checks['no leak'] = inHistories.length === 0 && inOutput.length === 0;
+    if (inHistories.length > 0) notes.push(`no leak: ${inHistories.join(', ')} found in an execution history`);
+    if (inOutput.length > 0) notes.push(`no leak: ${inOutput.join(', ')} found in the captured output`);
+    if (output.text().length === 0) notes.push('note: nothing was printed during the case (logs off?)');
+  } catch (error) {
+    outcome = `harness error: ${error instanceof Error ? error.message : String(error)}`;
+    for (const invariant of INVARIANTS) if (checks[invariant] === null) checks[invariant] = false;
+  } finally {
+    output.restore();
+    await device.stop();
+  }
+  return { case: faultCase, outcome, checks, notes, durationMs: Date.now() - started };
+}
+
+export interface MatrixOptions {
+  readonly cases?: readonly FaultCase[];
+  readonly deadlineMs?: number;
+  readonly onResult?: (result: CaseResult) => void;
+  /** An engine already started (with `deviceRequestTimeoutMs` below the latency); default: one started here. */
+  readonly engine?: LocalEngine;
+}
+
+/** Starts one engine (unless given), runs every case on a fresh device, returns the results. */
+export async function runMatrix(options: MatrixOptions = {}): Promise<{ results: CaseResult[]; durationMs: number }> {
+  const started = Date.now();
+  const engine = options.engine ?? (await startLocalEngine({ deviceRequestTimeoutMs: options.deadlineMs ?? MATRIX_DEADLINE_MS }));
+  const foreign = await startSimulator('oracle-unified-assurance', { users: [{ username: USER, password: `Cy!x${randomBytes(6).toString('hex')}Q9` }] });
+  const foreignFingerprint = foreign.fingerprint256;
+  await foreign.stop();
+  const context: MatrixContext = { engine, foreignFingerprint, latencyMs: MATRIX_LATENCY_MS, seenExecutions: new Set() };
+  const results: CaseResult[] = [];
+  try {
+    for (const faultCase of options.cases ?? buildCases()) {
+      const result = await runCase(context, faultCase);
+      results.push(result);
+      options.onResult?.(result);
+    }
+  } finally {
+    if (options.engine === undefined) await engine.stop();
+  }
+  return { results, durationMs: Date.now() - started };
+}
+
+const mark = (check: Check) => (check === null ? '–' : check ? '✓' : '✗');
+
+export function formatRow(result: CaseResult, widths = { name: 66, outcome: 52 }): string {
+  return [result.case.name.padEnd(widths.name), result.outcome.padEnd(widths.outcome), ...INVARIANTS.map((invariant) => mark(result.checks[invariant]).padEnd(invariant.length))].join('  ');
+}
+
+export function formatHeader(widths = { name: 66, outcome: 52 }): string {
+  return ['case (vendor / operation / fault)'.padEnd(widths.name), 'outcome'.padEnd(widths.outcome), ...INVARIANTS].join('  ');
+}
+
+export function formatTable(results: readonly CaseResult[]): string {
+  return [formatHeader(), ...results.map((result) => formatRow(result))].join('\n');
+}
+
+export async function main(argv: string[], print: (text: string) => void = console.log): Promise<number> {
+  let values: { vendor?: string; only?: string; verbose?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { vendor: { type: 'string' }, only: { type: 'string' }, verbose: { type: 'boolean' } } }));
+  } catch (error) {
+    print(`${(error as Error).message}\nUsage: npm run test:faults [-- --vendor <${VENDORS.join('|')}> --only <part of a case name> --verbose]`);
+    return 2;
+  }
+  if (values.vendor !== undefined && !(VENDORS as readonly string[]).includes(values.vendor)) {
+    print(`Unknown vendor "${values.vendor}": one of ${VENDORS.join(', ')}`);
+    return 2;
+  }
+  const cases = buildCases().filter((c) => (values.vendor === undefined || c.vendor === values.vendor) && (values.only === undefined || c.name.includes(values.only)));
+  if (cases.length === 0) {
+    print('No case matches.');
+    return 2;
+  }
+  print(`Fault matrix: ${cases.length} case(s); device request deadline ${MATRIX_DEADLINE_MS} ms, latency faults ${MATRIX_LATENCY_MS} ms.`);
+  print('Invariants: works = a stored version is the device password; result = a reported success is real; no lock = no lockout caused;');
+  print('            no leak = no password or token in histories or output; clear = actionable failure, recovery once the fault is gone.\n');
+  print(formatHeader());
+  const { results, durationMs } = await runMatrix({
+    cases,
+    onResult: (result) => {
+      print(formatRow(result));
+      if (values.verbose === true || !holds(result)) for (const note of result.notes) print(`      ${note}`);
+    },
+  });
+  const broken = results.filter((result) => !holds(result));
+  print(`\n${results.length} case(s) in ${(durationMs / 1000).toFixed(1)} s: ${results.length - broken.length} hold every invariant, ${broken.length} do not.`);
+  for (const result of broken) print(`  ✗ ${result.case.name}: ${result.notes.filter((note) => /^(works|result|no lock|no leak|clear):/.test(note)).join('; ') || result.outcome}`);
+  return broken.length === 0 ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`fault matrix failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,48 @@
+import { buildCases, type CaseResult, formatRow, holds, INVARIANTS, MATRIX_DEADLINE_MS, MATRIX_LATENCY_MS, runMatrix } from '../../local/fault-matrix';
+
+/**
+ * The whole fault matrix (`local/fault-matrix.ts`, also `npm run test:faults`): every vendor × every device operation on
+ * the rotation path × every fault that applies, plus the persistent faults (wrong stored password, locked account,
+ * certificate not the pinned one). One engine, a fresh simulated device per case; each case must hold every invariant.
+ * It runs in about 40 s on 2 cores, so the test runs all of it rather than a subset.
+ */
+const cases = buildCases();
+const results = new Map<string, CaseResult>();
+
+beforeAll(async () => {
+  const { results: all } = await runMatrix({ cases });
+  for (const result of all) results.set(result.case.name, result);
+}, 240_000);
+
+test('the matrix covers every vendor, operation and fault', () => {
+  expect(MATRIX_LATENCY_MS).toBeGreaterThan(MATRIX_DEADLINE_MS);
+  expect(results.size).toBe(cases.length);
+  expect(cases.length).toBeGreaterThanOrEqual(100);
+  const faults = new Set(cases.map((c) => c.fault.replace(/ \d+ ms$/, '')));
+  for (const fault of ['latency', 'drop-before', 'drop-after', 'server-error 500', 'session-expired', 'conversation-expired', 'reject-new-password', 'wrong-password', 'locked', 'pin-mismatch']) {
+    expect(faults).toContain(fault);
+  }
+  // Every transient fault was reached on the rotation path (none armed on a request that never came).
+  const unreached = [...results.values()].filter((result) => result.notes.some((note) => note.startsWith('the fault never fired')));
+  expect(unreached.map((result) => result.case.name)).toEqual([]);
+  // The functions' logs were on and captured in every case, so the leak scan read them.
+  const silent = [...results.values()].filter((result) => result.notes.some((note) => note.startsWith('note: nothing was printed')));
+  expect(silent.map((result) => result.case.name)).toEqual([]);
+  // The persistent faults fail the rotation with the error that says why.
+  for (const [fault, error] of [['wrong-password', 'DeviceOutOfSyncError'], ['locked', 'AccountLockedError'], ['pin-mismatch', 'TlsVerificationError']]) {
+    for (const result of [...results.values()].filter((r) => r.case.fault === fault)) expect(result.outcome).toBe(`failed: ${error}`);
+  }
+  // A refused new password is recovered by a console rotate once the device accepts it.
+  for (const result of [...results.values()].filter((r) => r.case.fault === 'reject-new-password')) expect(result.outcome).toMatch(/^recovered by console rotate/);
+});
+
+test.each(cases.map((c) => [c.name]))('%s holds every invariant', (name) => {
+  const result = results.get(name);
+  expect(result).toBeDefined();
+  if (result === undefined) return;
+  const broken = INVARIANTS.filter((invariant) => result.checks[invariant] === false);
+  // The row and the notes say which invariant broke and why (error message, what the device holds).
+  expect({ row: formatRow(result), broken, notes: result.notes }).toEqual({ row: formatRow(result), broken: [], notes: result.notes });
+  expect(holds(result)).toBe(true);
+  expect(result.outcome).not.toMatch(/^harness error/);
+});
