@@ -1,10 +1,10 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { type LocalEngine, startLocalEngine } from '../../local/engine/local-engine';
+import type { LocalEngine } from '../../local/engine/local-engine';
 import type { SimulatedDevice } from '../../local/simulators';
 import { startSimulator } from '../../local/simulators';
-import { canaryPassword, expectNoSecrets } from '../helpers/canary';
+import { useLocalEngine } from '../helpers/engine-harness';
 
 /**
  * Bad input (issue 5), through the real paths: `RotateSecret` (Secrets Manager calling the four steps), the rotation
@@ -14,38 +14,19 @@ import { canaryPassword, expectNoSecrets } from '../helpers/canary';
  */
 const USER = 'admin';
 
+const harness = useLocalEngine();
+const { secretsSeen } = harness;
+const canary = (label: string) => harness.canary(label);
 let engine: LocalEngine;
 let device: SimulatedDevice;
 let devicePassword: string;
-const output: string[] = [];
-const secretsSeen: string[] = [];
-const writeStdout = process.stdout.write.bind(process.stdout);
 
 beforeAll(async () => {
-  process.stdout.write = ((chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  engine = await startLocalEngine();
+  engine = harness.engine;
   devicePassword = canary('dev');
   device = await startSimulator('oracle-sdwan-edge', { users: [{ username: USER, password: devicePassword }] });
-}, 60_000);
-
-afterAll(async () => {
-  const histories = await engine.allHistoriesText();
-  secretsSeen.push(...device.issuedTokens());
-  await device.stop();
-  await engine.stop();
-  process.stdout.write = writeStdout;
-  expectNoSecrets(histories, secretsSeen);
-  expectNoSecrets(output.join(''), secretsSeen);
+  harness.devices.push(device);
 });
-
-function canary(label: string): string {
-  const password = canaryPassword(label);
-  secretsSeen.push(password);
-  return password;
-}
 
 /** A valid secret for the simulated device, to spoil one field at a time. */
 function validSecret(): Record<string, unknown> {

@@ -1,10 +1,10 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { Vendor } from '../../lambda/device/types';
-import { type LocalEngine, startLocalEngine } from '../../local/engine/local-engine';
+import type { LocalEngine } from '../../local/engine/local-engine';
 import type { SimulatedDevice } from '../../local/simulators';
 import { startSimulator } from '../../local/simulators';
-import { canaryPassword, expectNoSecrets } from '../helpers/canary';
+import { useLocalEngine } from '../helpers/engine-harness';
 
 /**
  * Out-of-sync recovery (issue 5), end to end: a device whose password was changed by hand, and a secret that names a
@@ -17,37 +17,13 @@ const ADMIN = 'sdwanadmin';
 const RESET_STATE = 'SD-WAN Edge: Reset with privileged account';
 const LOCKOUT = 5;
 
+const harness = useLocalEngine();
+const { secretsSeen, devices } = harness;
+const canary = (label: string) => harness.canary(label);
 let engine: LocalEngine;
-const output: string[] = [];
-const secretsSeen: string[] = [];
-const devices: SimulatedDevice[] = [];
-const writeStdout = process.stdout.write.bind(process.stdout);
-
-beforeAll(async () => {
-  process.stdout.write = ((chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  engine = await startLocalEngine();
-}, 60_000);
-
-afterAll(async () => {
-  const histories = await engine.allHistoriesText();
-  for (const device of devices) {
-    secretsSeen.push(...device.issuedTokens());
-    await device.stop();
-  }
-  await engine.stop();
-  process.stdout.write = writeStdout;
-  expectNoSecrets(histories, secretsSeen);
-  expectNoSecrets(output.join(''), secretsSeen);
+beforeAll(() => {
+  engine = harness.engine;
 });
-
-function canary(label: string): string {
-  const password = canaryPassword(label);
-  secretsSeen.push(password);
-  return password;
-}
 
 interface Setup {
   /** What the secret's privileged account is: none, an admin secret of the same device, or one built by the test. */

@@ -2,10 +2,11 @@ import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { VENDORS, type Vendor } from '../../lambda/device/types';
 import { handlerFor } from '../../local/engine/functions';
-import { type LocalEngine, startLocalEngine } from '../../local/engine/local-engine';
+import type { LocalEngine } from '../../local/engine/local-engine';
 import type { SimulatedDevice } from '../../local/simulators';
 import { CHANGE_REQUEST, startSimulator } from '../../local/simulators';
-import { canaryPassword, expectNoSecrets } from '../helpers/canary';
+import { canaryPassword } from '../helpers/canary';
+import { useLocalEngine } from '../helpers/engine-harness';
 
 /**
  * The product end to end: the state machine CDK synthesizes, run locally; Secrets Manager's four rotation steps and
@@ -14,32 +15,11 @@ import { canaryPassword, expectNoSecrets } from '../helpers/canary';
  */
 const USER = 'admin';
 
+const harness = useLocalEngine();
+const { secretsSeen, devices } = harness;
 let engine: LocalEngine;
-const output: string[] = [];
-const secretsSeen: string[] = [];
-const devices: SimulatedDevice[] = [];
-const writeStdout = process.stdout.write.bind(process.stdout);
-
-beforeAll(async () => {
-  process.stdout.write = ((chunk: unknown) => {
-    output.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  engine = await startLocalEngine();
-}, 60_000);
-
-afterAll(async () => {
-  const histories = await engine.allHistoriesText();
-  for (const device of devices) {
-    secretsSeen.push(...device.issuedTokens());
-    await device.stop();
-  }
-  await engine.stop();
-  process.stdout.write = writeStdout;
-  expect(histories.length).toBeGreaterThan(1000);
-  expect(output.join('').length).toBeGreaterThan(0);
-  expectNoSecrets(histories, secretsSeen);
-  expectNoSecrets(output.join(''), secretsSeen);
+beforeAll(() => {
+  engine = harness.engine;
 });
 
 /** A simulated device holding a canary password, and its secret in Secrets Manager. */
