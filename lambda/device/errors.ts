@@ -27,7 +27,7 @@ const MAX_DEVICE_TEXT = 200;
 const REDACTED = '[REDACTED]';
 
 /** Every form a secret can take on the wire: as is, base64 (WSO2), URL-encoded (query strings). */
-function secretForms(secret: string): string[] {
+export function secretForms(secret: string): string[] {
   const forms = [secret, Buffer.from(secret, 'utf8').toString('base64'), encodeURIComponent(secret)];
   return forms.filter((form) => form.length >= 3);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { requiredEnv } from '../aws/clients';
-import { parseInput } from '../rotation/device-tasks';
+import { parseInput, secretArnField as secretArn, tokenField } from '../rotation/task-input';
 import {
   createSecret,
   describeDevice,
@@ -21,7 +21,6 @@ const stepEvent = z.object({
   ClientRequestToken: z.string().min(1),
   RotationToken: z.string().optional(),
 });
-const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, { message: 'must be a Secrets Manager secret ARN' });
 const describeInput = z.object({
   operation: z.literal('describe'),
   secretArn,
@@ -29,7 +28,7 @@ const describeInput = z.object({
   execution: z.string().optional(),
 });
 const prepareInput = z.object({ operation: z.literal('prepare'), secretArn });
-const finishInput = z.object({ operation: z.literal('finish'), secretArn, token: z.string().min(32).max(64) });
+const finishInput = z.object({ operation: z.literal('finish'), secretArn, token: tokenField });
 
 /** Safety margin kept from the Lambda timeout when waiting for an execution. */
 const MARGIN_MS = 10_000;

@@ -11,6 +11,7 @@ import {
   PrivilegedResetRefusedError,
   RotationStateError,
 } from './errors';
+import { secretArnField as secretArn, tokenField as token } from './task-input';
 
 /** Makes the vendor's client for a device secret (the secret may carry vendor settings, e.g. WSO2's OAuth client). */
 export type ClientFactory = (secret: DeviceSecret) => DeviceClient;
@@ -18,23 +19,10 @@ export type ClientFactory = (secret: DeviceSecret) => DeviceClient;
 /** Where a stored version sits: the state machine carries these names, never a password. */
 export type Located = 'current' | 'pending' | 'previous';
 
-const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, { message: 'must be a Secrets Manager secret ARN' });
-const token = z.string().min(32).max(64);
-
 export const probeInput = z.object({ operation: z.literal('probe'), secretArn, token: token.optional() });
 export const changeInput = z.object({ operation: z.literal('change'), secretArn, token, from: z.enum(['current', 'previous']) });
 export const resetInput = z.object({ operation: z.literal('reset'), secretArn, token });
 export const verifyInput = z.object({ operation: z.literal('verify'), secretArn, token: token.optional(), stage: z.enum(['pending', 'current']) });
-
-/** Parses a task input, or fails with an error that names every field at fault. */
-export function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new InvalidInputError(
-    what,
-    result.error.issues.map((issue) => `${issue.path.length > 0 ? `"${issue.path.join('.')}"` : 'input'} ${issue.message}`),
-  );
-}
 
 export function refOf(located: Located, pendingToken: string | undefined): VersionRef {
   if (located === 'pending') {
@@ -53,9 +41,16 @@ function deviceName(secret: DeviceSecret): string {
   return `${secret.vendor} device ${secret.host}${secret.port === undefined ? '' : `:${secret.port}`}`;
 }
 
-/** A device call lost after the request went out may have changed the password: the workflow must look before it acts. */
-export function outcomeUnknownIfSent(error: unknown, secretArnValue: string): unknown {
-  return error instanceof DeviceUnreachableError && error.requestSent ? new ChangeOutcomeUnknownError(secretArnValue, error) : error;
+/**
+ * Runs a device call that may change the device. A failure after the request went out may hide a change, so it becomes
+ * `ChangeOutcomeUnknownError`: the workflow must find out which password works before it acts again.
+ */
+export async function mayChangeDevice<T>(secretArnValue: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw error instanceof DeviceUnreachableError && error.requestSent ? new ChangeOutcomeUnknownError(secretArnValue, error) : error;
+  }
 }
 
 /**
@@ -154,11 +149,10 @@ export class DeviceTasks {
     }
     const client = this.clientFor(admin);
     if (typeof client.resetPassword !== 'function') throw refuse(`vendor ${current.vendor} cannot reset another user's password`);
-    try {
-      await client.resetPassword({ admin: { username: admin.username, password: admin.password }, username: current.username, newPassword: pending.password });
-    } catch (error) {
-      throw outcomeUnknownIfSent(error, input.secretArn);
-    }
+    const reset = client.resetPassword.bind(client);
+    await mayChangeDevice(input.secretArn, () =>
+      reset({ admin: { username: admin.username, password: admin.password }, username: current.username, newPassword: pending.password }),
+    );
     return { reset: true };
   }
 
@@ -166,11 +160,9 @@ export class DeviceTasks {
   async change(input: z.infer<typeof changeInput>): Promise<{ changed: true }> {
     const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
     const pending = await requireDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true });
-    try {
-      await this.clientFor(from).changePassword({ username: from.username, currentPassword: from.password, newPassword: pending.password });
-    } catch (error) {
-      throw outcomeUnknownIfSent(error, input.secretArn);
-    }
+    await mayChangeDevice(input.secretArn, () =>
+      this.clientFor(from).changePassword({ username: from.username, currentPassword: from.password, newPassword: pending.password }),
+    );
     return { changed: true };
   }
 

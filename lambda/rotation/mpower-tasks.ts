@@ -4,16 +4,16 @@ import { type SealContext, seal, unseal } from '../aws/seal';
 import { MPOWER_MAX_ANSWERS, type MPowerClient, type PromptKind } from '../device/vendors/mpower';
 import type { DeviceSecret } from '../secret/device-secret';
 import { InvalidInputError } from './errors';
-import { outcomeUnknownIfSent, refOf } from './device-tasks';
+import { mayChangeDevice, refOf } from './device-tasks';
+import { secretArnField, tokenField } from './task-input';
 
 /**
  * MultiTech mPower's password conversation, one state per step. What must survive between states (the session token,
  * the `aasID`) travels sealed (`lambda/aws/seal.ts`); the prompt kind travels in the clear, it says nothing secret.
  */
-const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:/, { message: 'must be a Secrets Manager secret ARN' });
 const common = {
-  secretArn,
-  token: z.string().min(32).max(64),
+  secretArn: secretArnField,
+  token: tokenField,
   from: z.enum(['current', 'previous']),
   execution: z.string().min(1),
 };
@@ -44,22 +44,14 @@ export class MPowerTasks {
 
   async login(input: z.infer<typeof loginInput>): Promise<ConversationState> {
     const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
-    const session = await this.clientFor(from)
-      .login({ username: from.username, password: from.password })
-      .catch((error: unknown) => {
-        throw outcomeUnknownIfSent(error, input.secretArn);
-      });
+    const session = await mayChangeDevice(input.secretArn, () => this.clientFor(from).login({ username: from.username, password: from.password }));
     return { session: await seal(session.token, sealContext(input)), answers: 0 };
   }
 
   async open(input: z.infer<typeof openInput>): Promise<ConversationState> {
     const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
     const session = { token: await unseal(input.session, sealContext(input)) };
-    const step = await this.clientFor(from)
-      .openConversation(session, from.username)
-      .catch((error: unknown) => {
-        throw outcomeUnknownIfSent(error, input.secretArn);
-      });
+    const step = await mayChangeDevice(input.secretArn, () => this.clientFor(from).openConversation(session, from.username));
     return { session: input.session, conversation: await seal(step.aasId, sealContext(input)), prompt: step.prompt.kind, answers: 0 };
   }
 
@@ -74,17 +66,15 @@ export class MPowerTasks {
     const client = this.clientFor(from);
     const session = { token: await unseal(input.session, context) };
     const aasId = await unseal(input.conversation, context);
-    const step = await client
-      .answerPrompt(session, {
+    const step = await mayChangeDevice(input.secretArn, () =>
+      client.answerPrompt(session, {
         username: from.username,
         aasId,
         prompt: { kind: input.prompt, text: '' },
         currentPassword: from.password,
         newPassword: pending.password,
-      })
-      .catch((error: unknown) => {
-        throw outcomeUnknownIfSent(error, input.secretArn);
-      });
+      }),
+    );
     if (step.prompt.kind === 'done') await client.logout(session, [from.password, pending.password, aasId]);
     return { session: input.session, conversation: input.conversation, prompt: step.prompt.kind, answers: input.answers + 1 };
   }

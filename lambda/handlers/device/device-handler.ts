@@ -1,4 +1,5 @@
-import { changeInput, type ClientFactory, DeviceTasks, parseInput, probeInput, resetInput, verifyInput } from '../../rotation/device-tasks';
+import { changeInput, type ClientFactory, DeviceTasks, probeInput, resetInput, verifyInput } from '../../rotation/device-tasks';
+import { parseInput } from '../../rotation/task-input';
 import { type Operation, operationHandler } from '../task-handler';
 
 /** The operations every vendor's device function serves, plus any of its own. */

@@ -1,5 +1,5 @@
 import { MPowerClient } from '../../device/vendors/mpower';
-import { parseInput } from '../../rotation/device-tasks';
+import { parseInput } from '../../rotation/task-input';
 import { answerInput, loginInput, MPowerTasks, openInput } from '../../rotation/mpower-tasks';
 import { endpointOf } from '../../secret/device-secret';
 import type { DeviceSecret } from '../../secret/device-secret';
