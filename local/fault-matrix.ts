@@ -22,6 +22,7 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { secretForms } from '../lambda/device/errors';
 import { VENDORS, type Vendor } from '../lambda/device/types';
 import { type LocalEngine, startLocalEngine } from './engine/local-engine';
 import { type Fault, type FaultRule, type SimulatedDevice, startSimulator } from './simulators';
@@ -164,31 +165,6 @@ export function buildCases(latencyMs = MATRIX_LATENCY_MS): FaultCase[] {
   return cases;
 }
 
-function passwordOf(secretString: string | undefined): string | undefined {
-  if (secretString === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(secretString) as { password?: unknown };
-    return typeof parsed.password === 'string' ? parsed.password : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function stored(engine: LocalEngine, secretArn: string) {
-  const versions = engine.secrets.versions(secretArn);
-  const at = (stage: string) => passwordOf(versions.find((version) => version.VersionStages.includes(stage))?.SecretString);
-  return {
-    current: at('AWSCURRENT'),
-    pending: at('AWSPENDING'),
-    previous: at('AWSPREVIOUS'),
-    all: versions.map((version) => passwordOf(version.SecretString)).filter((p): p is string => p !== undefined),
-  };
-}
-
-function secretForms(secret: string): string[] {
-  return [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)];
-}
-
 /** Which canaries (by kind, never by value) appear in the text. */
 function leaks(text: string, canaries: ReadonlyArray<{ kind: string; value: string }>): string[] {
   const found = new Set<string>();
@@ -302,7 +278,7 @@ export async function runCase(context: MatrixContext, faultCase: FaultCase): Pro
       if (!reached) notes.push(`the fault never fired: no ${faultCase.rule.on} request #${faultCase.rule.skip ?? 0} on this rotation`);
     }
     const failure = engine.secrets.lastRotationError(secretArn);
-    const after = stored(engine, secretArn);
+    const after = engine.stored(secretArn);
     const devicePassword = device.passwordOf(USER);
 
     // 1: some stored version is the device's password.
@@ -347,7 +323,7 @@ export async function runCase(context: MatrixContext, faultCase: FaultCase): Pro
       if (faultCase.persistent === undefined) {
         device.clearFaults();
         const rotate = await engine.runExecution({ action: 'rotate', secretArn });
-        const again = stored(engine, secretArn);
+        const again = engine.stored(secretArn);
         const nowOnDevice = device.passwordOf(USER);
         recovered = rotate.status === 'SUCCEEDED' && again.current === nowOnDevice && again.previous === oldPassword && again.current !== oldPassword;
         if (recovered) outcome = `recovered by console rotate (${errorType})`;

@@ -71,9 +71,9 @@ async function setUp(engine: LocalEngine, vendor: Vendor, fault: FaultRule | und
 
 /** Proves the outcome on the device itself. Returns the problems found (empty: all good). */
 async function prove(engine: LocalEngine, target: DeviceUnderTest, expectChanged: boolean, print: (text: string) => void): Promise<string[]> {
-  const versions = engine.secrets.versions(target.secretArn);
+  const { withStage } = engine.stored(target.secretArn);
   const passwordAt = (stage: string) => {
-    const version = versions.find((v) => v.VersionStages.includes(stage));
+    const version = withStage(stage);
     return version?.SecretString === undefined ? undefined : { id: version.VersionId, secret: parseDeviceSecret(version.SecretString, target.secretArn, stage) };
   };
   const current = passwordAt('AWSCURRENT');

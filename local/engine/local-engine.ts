@@ -135,6 +135,29 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
     waitForExecution,
     history,
 
+    /** What Secrets Manager holds for a secret: its versions, and the password at each stage (undefined if none or unreadable). */
+    stored(secretArn: string) {
+      const versions = secrets.versions(secretArn);
+      const withStage = (stage: string) => versions.find((version) => version.VersionStages.includes(stage));
+      const passwordOf = (secretString: string | undefined): string | undefined => {
+        try {
+          const parsed = JSON.parse(secretString ?? '') as { password?: unknown };
+          return typeof parsed.password === 'string' ? parsed.password : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      const password = (stage: string) => passwordOf(withStage(stage)?.SecretString);
+      return {
+        versions,
+        withStage,
+        current: password('AWSCURRENT'),
+        pending: password('AWSPENDING'),
+        previous: password('AWSPREVIOUS'),
+        all: versions.map((version) => passwordOf(version.SecretString)).filter((p): p is string => p !== undefined),
+      };
+    },
+
     /** Every execution's full history, as JSON text: what a leak scan reads. */
     async allHistoriesText(): Promise<string> {
       const listed = await clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000 }));

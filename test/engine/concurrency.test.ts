@@ -47,10 +47,7 @@ async function untilRunning(prefix: string): Promise<string> {
   }
 }
 
-function currentPassword(secretArn: string): string | undefined {
-  const version = engine.secrets.versions(secretArn).find((v) => v.VersionStages.includes('AWSCURRENT'));
-  return version?.SecretString === undefined ? undefined : (JSON.parse(version.SecretString) as { password: string }).password;
-}
+const currentPassword = (secretArn: string) => engine.stored(secretArn).current;
 
 test('a console "rotate" during a scheduled rotation fails fast, naming the running execution; the device changes once', async () => {
   const { device, secretArn } = await slowDevice('concurrency/scheduled-first');

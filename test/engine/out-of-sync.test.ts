@@ -66,15 +66,7 @@ async function outOfSyncDevice(vendor: Vendor, name: string, setup: Setup = {}) 
   return { device, secretArn, privilegedSecretArn, oldPassword, adminPassword };
 }
 
-function stored(secretArn: string) {
-  const versions = engine.secrets.versions(secretArn);
-  const withStage = (stage: string) => versions.find((version) => version.VersionStages.includes(stage));
-  const password = (stage: string) => {
-    const value = withStage(stage)?.SecretString;
-    return value === undefined ? undefined : (JSON.parse(value) as { password: string }).password;
-  };
-  return { versions, current: password('AWSCURRENT'), previous: password('AWSPREVIOUS'), withStage };
-}
+const stored = (secretArn: string) => engine.stored(secretArn);
 
 /** The states the `set-<token>` execution of the secret's pending (or just finished) rotation entered. */
 async function statesEntered(token: string): Promise<string[]> {

@@ -39,15 +39,7 @@ async function deviceWithSecret(vendor: Vendor, name: string) {
   return { device, secretArn, oldPassword: password };
 }
 
-function stored(secretArn: string) {
-  const versions = engine.secrets.versions(secretArn);
-  const withStage = (stage: string) => versions.find((version) => version.VersionStages.includes(stage));
-  const password = (stage: string) => {
-    const value = withStage(stage)?.SecretString;
-    return value === undefined ? undefined : (JSON.parse(value) as { password: string }).password;
-  };
-  return { versions, current: password('AWSCURRENT'), previous: password('AWSPREVIOUS'), withStage };
-}
+const stored = (secretArn: string) => engine.stored(secretArn);
 
 /** After a successful rotation: the new password logs in, the old one is refused, the secret moved on. */
 async function expectRotated(device: SimulatedDevice, secretArn: string, oldPassword: string) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { secretForms } from '../../lambda/device/errors';
 
 /**
  * A password that is easy to spot anywhere it leaks, and that satisfies every simulated device's default policy
@@ -8,10 +9,6 @@ export function canaryPassword(label = 'pw'): string {
   return `Cy!${label}${randomBytes(6).toString('hex')}Q9`;
 }
 
-/** Every form a secret may leak in: as is, base64, URL-encoded. */
-function forms(secret: string): string[] {
-  return [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret)];
-}
 
 /** All text an error carries: message, stack, and the same for each cause, plus its JSON form. */
 export function errorText(error: unknown): string {
@@ -40,7 +37,7 @@ function safeJson(value: unknown): string {
 /** Fails naming the leak (without printing the secret itself) if any secret appears in the text. */
 export function expectNoSecrets(text: string, secrets: readonly string[]): void {
   for (const [index, secret] of secrets.entries()) {
-    for (const form of forms(secret)) {
+    for (const form of secretForms(secret)) {
       if (text.includes(form)) throw new Error(`secret #${index} leaked into the text under test`);
     }
   }

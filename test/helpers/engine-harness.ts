@@ -58,3 +58,4 @@ export function useLocalEngine(options?: LocalEngineOptions): EngineHarness {
 
   return harness;
 }
+
