@@ -48,10 +48,12 @@ const p = sfn.JsonPath;
 /**
  * The rotation workflow (JSONPath only: the local runner ignores JSONata). Every execution first reads which device the
  * secret names, then takes that vendor's branch:
- * - `set`: find which stored version logs in; pending → the change already happened; current/previous → change from it;
- *   then verify the pending version. An uncertain outcome (answer lost, session died) goes back to "find out" first.
+ * - `set`: find which stored version logs in, with the login the change uses (pending → the change already happened;
+ *   current/previous → change from it, in that same session). An uncertain outcome (answer lost, session died) goes
+ *   back to "find out" first. The pending version is verified by the `test` execution that follows (testSecret).
  * - `test`: verify the pending version. `verify`: verify AWSCURRENT. Neither changes anything.
- * - `rotate`: prepare (resume the pending rotation, or start one), then as `set`, then finish (AWSCURRENT moves).
+ * - `rotate`: prepare (resume the pending rotation, or start one), then as `set`, then verify the pending version,
+ *   then finish (AWSCURRENT moves).
  * State input and output carry references only: the secret ARN, the token, the vendor, which version works; mPower's
  * session and `aasID` travel sealed.
  */
@@ -73,10 +75,10 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
   const retryTransport = (task: tasks.LambdaInvoke) =>
     task.addRetry({ errors: TRANSPORT, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: settings.transportRetries });
 
-  const succeed = new sfn.Succeed(scope, 'Done');
+  // The last state: a Pass that ends the execution (a Succeed after it would be one more billed transition).
   const summary = new sfn.Pass(scope, 'Summary', {
     parameters: { 'action.$': '$.action', 'secretArn.$': '$.secretArn', 'device.$': '$.device' },
-  }).next(succeed);
+  });
   const finish = invoke('Finish rotation', props.rotationFunction, { operation: 'finish', 'secretArn.$': '$.secretArn', 'token.$': '$.token' }, { resultPath: p.DISCARD });
   const afterDevice = new sfn.Choice(scope, 'After device work')
     .when(sfn.Condition.stringEquals('$.action', 'rotate'), finish.next(summary))
@@ -116,27 +118,29 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
     return count.next(new sfn.Choice(scope, `${label}: Restart again?`).when(sfn.Condition.numberGreaterThan('$.restarts.count', settings.maxRestarts), tooMany).otherwise(then));
   }
 
-  function probe(label: string, fn: IFunction) {
-    const task = invoke(`${label}: Which password logs in?`, fn, { operation: 'probe', 'secretArn.$': '$.secretArn', 'token.$': '$.token' }, { resultPath: '$.probe', resultSelector: { 'located.$': '$.located' } });
-    retryTransport(task);
-    return task;
-  }
-
   /**
    * Out-of-sync recovery, where the vendor can reset another user's password: no stored version logs in and the secret
-   * names a privileged account, so that account sets the password to the pending one; then the pending one is verified.
-   * An uncertain outcome goes back to "which password logs in?" (which then finds the pending one).
+   * names a privileged account, so that account sets the password to the pending one; then as after a change.
+   * An uncertain outcome goes back to the change (whose login then finds the pending one).
    */
-  function privilegedReset(vendor: Vendor, label: string, fn: IFunction, find: tasks.LambdaInvoke, verifyPending: sfn.IChainable, again: sfn.IChainable) {
+  function privilegedReset(vendor: Vendor, label: string, fn: IFunction, find: tasks.LambdaInvoke, then: sfn.IChainable, again: sfn.IChainable) {
     if (!PRIVILEGED_RESET_VENDORS.includes(vendor)) return;
     const reset = invoke(`${label}: Reset with privileged account`, fn, { operation: 'reset', 'secretArn.$': '$.secretArn', 'token.$': '$.token' }, { resultPath: p.DISCARD });
     retryTransport(reset);
     reset.addCatch(again, { errors: UNCERTAIN, resultPath: '$.interrupted' });
     find.addCatch(reset, { errors: OUT_OF_SYNC_RECOVERABLE, resultPath: '$.outOfSync' });
-    reset.next(verifyPending);
+    reset.next(then);
   }
 
-  /** `verify` and `test` only log in; `set` and `rotate` go and find out which password works first. */
+  /**
+   * After the change: `set` ends here, because Secrets Manager's next step (testSecret, the `test` action) verifies
+   * the pending version, and verifying twice would log in twice; `rotate` verifies now.
+   */
+  function verifyUnlessSet(label: string, verifyPending: sfn.IChainable) {
+    return new sfn.Choice(scope, `${label}: Verify now?`).when(sfn.Condition.stringEquals('$.action', 'set'), summary).otherwise(verifyPending);
+  }
+
+  /** `verify` and `test` only log in; `set` and `rotate` change (finding out first which password works). */
   function mode(label: string, fn: IFunction, verifyPending: sfn.IChainable, change: sfn.IChainable) {
     return new sfn.Choice(scope, `${label}: Action`)
       .when(sfn.Condition.stringEquals('$.action', 'verify'), verify(label, fn, 'current'))
@@ -144,31 +148,29 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
       .otherwise(change);
   }
 
+  /** One task finds which stored version logs in and changes from it, in the same login (`DeviceTasks.change`). */
   function deviceBranch(vendor: Vendor, label: string, fn: IFunction): sfn.IChainable {
-    const find = probe(label, fn);
     const verifyPending = verify(label, fn, 'pending');
-    const again = restart(label, 'password change', find);
-    const change = invoke(`${label}: Change password`, fn, { operation: 'change', 'secretArn.$': '$.secretArn', 'token.$': '$.token', 'from.$': '$.probe.located' }, { resultPath: p.DISCARD });
+    const afterChange = verifyUnlessSet(label, verifyPending);
+    const change = invoke(`${label}: Log in and change password`, fn, { operation: 'change', 'secretArn.$': '$.secretArn', 'token.$': '$.token' }, { resultPath: '$.change', resultSelector: { 'located.$': '$.located', 'changed.$': '$.changed' } });
     retryTransport(change);
+    const again = restart(label, 'password change', change);
     change.addCatch(again, { errors: UNCERTAIN, resultPath: '$.interrupted' });
-    privilegedReset(vendor, label, fn, find, verifyPending, again);
-    find.next(new sfn.Choice(scope, `${label}: Already changed?`).when(sfn.Condition.stringEquals('$.probe.located', 'pending'), verifyPending).otherwise(change.next(verifyPending)));
-    return mode(label, fn, verifyPending, find);
+    privilegedReset(vendor, label, fn, change, afterChange, again);
+    change.next(afterChange);
+    return mode(label, fn, verifyPending, change);
   }
 
   function mpowerBranch(vendor: Vendor, label: string, fn: IFunction): sfn.IChainable {
-    const find = probe(label, fn);
     const verifyPending = verify(label, fn, 'pending');
-    const again = restart(label, 'password conversation', find);
-    privilegedReset(vendor, label, fn, find, verifyPending, again);
-    const conversationInput = {
-      'secretArn.$': '$.secretArn',
-      'token.$': '$.token',
-      'from.$': '$.probe.located',
-      'execution.$': '$$.Execution.Id',
-    };
-    const login = invoke(`${label}: Log in`, fn, { operation: 'mpower-login', ...conversationInput }, { resultPath: '$.conversation' });
-    const open = invoke(`${label}: Open password conversation`, fn, { operation: 'mpower-open', ...conversationInput, 'session.$': '$.conversation.session' }, { resultPath: '$.conversation' });
+    const afterChange = verifyUnlessSet(label, verifyPending);
+    const execution = { 'secretArn.$': '$.secretArn', 'token.$': '$.token', 'execution.$': '$$.Execution.Id' };
+    // Finds which stored version logs in (as DeviceTasks.locate); that login's session, sealed, opens the conversation.
+    const login = invoke(`${label}: Log in`, fn, { operation: 'mpower-login', ...execution }, { resultPath: '$.login' });
+    const again = restart(label, 'password conversation', login);
+    privilegedReset(vendor, label, fn, login, afterChange, again);
+    const conversationInput = { ...execution, 'from.$': '$.login.located' };
+    const open = invoke(`${label}: Open password conversation`, fn, { operation: 'mpower-open', ...conversationInput, 'session.$': '$.login.session' }, { resultPath: '$.conversation' });
     const nextPrompt = new sfn.Choice(scope, `${label}: Next prompt`);
     const answer = (kind: string, title: string) => {
       const task = invoke(
@@ -198,10 +200,10 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
     answer('new-password', 'Answer new password');
     answer('retype-password', 'Retype new password');
     nextPrompt
-      .when(sfn.Condition.stringEquals('$.conversation.prompt', 'done'), verifyPending)
+      .when(sfn.Condition.stringEquals('$.conversation.prompt', 'done'), afterChange)
       .otherwise(new sfn.Fail(scope, `${label}: Unexpected prompt`, { error: 'UnexpectedPrompt', cause: 'The device asked something the workflow has no state for.' }));
-    find.next(new sfn.Choice(scope, `${label}: Already changed?`).when(sfn.Condition.stringEquals('$.probe.located', 'pending'), verifyPending).otherwise(login.next(open).next(nextPrompt)));
-    return mode(label, fn, verifyPending, find);
+    login.next(new sfn.Choice(scope, `${label}: Already changed?`).when(sfn.Condition.stringEquals('$.login.located', 'pending'), afterChange).otherwise(open.next(nextPrompt)));
+    return mode(label, fn, verifyPending, login);
   }
 
   // Also the concurrency guard: of two executions that would change the same device, only the earlier proceeds.

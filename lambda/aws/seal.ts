@@ -1,5 +1,6 @@
 import { DecryptCommand, EncryptCommand, InvalidCiphertextException } from '@aws-sdk/client-kms';
-import { kms, requiredEnv } from './clients';
+import { kms } from './kms-client';
+import { requiredEnv } from './required-env';
 
 /**
  * Device session data (an mPower session token, an `aasID`) must survive from one state to the next, and state

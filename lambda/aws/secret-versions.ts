@@ -1,7 +1,7 @@
 import { DescribeSecretCommand, type DescribeSecretCommandOutput, GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type DeviceSecret, parseDeviceSecret } from '../secret/device-secret';
-import { secretsManager } from './clients';
+import { secretsManager } from './secrets-manager-client';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { requiredEnv } from '../aws/clients';
+import * as z from '../validation/zod';
+import { requiredEnv } from '../aws/required-env';
 import { parseInput, secretArnField as secretArn, tokenField } from '../rotation/task-input';
 import {
   createSecret,
@@ -17,15 +17,15 @@ import type { Context } from 'aws-lambda';
 
 const stepEvent = z.object({
   Step: z.enum(['createSecret', 'setSecret', 'testSecret', 'finishSecret']),
-  SecretId: z.string().min(1),
-  ClientRequestToken: z.string().min(1),
-  RotationToken: z.string().optional(),
+  SecretId: z.string().check(z.minLength(1)),
+  ClientRequestToken: z.string().check(z.minLength(1)),
+  RotationToken: z.optional(z.string()),
 });
 const describeInput = z.object({
   operation: z.literal('describe'),
   secretArn,
-  action: z.string().optional(),
-  execution: z.string().optional(),
+  action: z.optional(z.string()),
+  execution: z.optional(z.string()),
 });
 const prepareInput = z.object({ operation: z.literal('prepare'), secretArn });
 const finishInput = z.object({ operation: z.literal('finish'), secretArn, token: tokenField });

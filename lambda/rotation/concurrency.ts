@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, type ExecutionListItem, ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { stepFunctions } from '../aws/clients';
+import { stepFunctions } from '../aws/step-functions-client';
 
 /** Another execution that may change this secret's device started first; this one stops before touching the device. */
 export class RotationInProgressError extends Error {

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { DeviceUnreachableError } from '../device/errors';
+import * as z from '../validation/zod';
+import { AuthenticationFailedError, DeviceUnreachableError } from '../device/errors';
 import type { DeviceClient } from '../device/types';
 import { AWSCURRENT, AWSPREVIOUS, describeSecret, readDeviceSecret, requireDeviceSecret, type VersionRef } from '../aws/secret-versions';
 import type { DeviceSecret } from '../secret/device-secret';
@@ -19,10 +19,9 @@ export type ClientFactory = (secret: DeviceSecret) => DeviceClient;
 /** Where a stored version sits: the state machine carries these names, never a password. */
 export type Located = 'current' | 'pending' | 'previous';
 
-export const probeInput = z.object({ operation: z.literal('probe'), secretArn, token: token.optional() });
-export const changeInput = z.object({ operation: z.literal('change'), secretArn, token, from: z.enum(['current', 'previous']) });
+export const changeInput = z.object({ operation: z.literal('change'), secretArn, token });
 export const resetInput = z.object({ operation: z.literal('reset'), secretArn, token });
-export const verifyInput = z.object({ operation: z.literal('verify'), secretArn, token: token.optional(), stage: z.enum(['pending', 'current']) });
+export const verifyInput = z.object({ operation: z.literal('verify'), secretArn, token: z.optional(token), stage: z.enum(['pending', 'current']) });
 
 export function refOf(located: Located, pendingToken: string | undefined): VersionRef {
   if (located === 'pending') {
@@ -61,37 +60,55 @@ export class DeviceTasks {
   constructor(private readonly clientFor: ClientFactory) {}
 
   /**
-   * Which stored version logs in now: AWSCURRENT first (the usual case, so a normal rotation costs no failed login),
-   * then the pending version (a change that already happened), then AWSPREVIOUS. One attempt per distinct password,
-   * and it stops at the first that works. None: `DeviceOutOfSyncError`, and nothing further is tried; or, when the
-   * secret names a privileged account on a vendor that can reset another user's password and a rotation is under way
-   * (a token), `DeviceOutOfSyncRecoverableError`, which the workflow catches to run `reset`.
+   * Finds which stored version logs in now and acts with it. AWSCURRENT first (the usual case, so a normal rotation
+   * costs no failed login), then the pending version (a change that already happened), then AWSPREVIOUS: one login
+   * per distinct password, stopping at the first accepted. For AWSCURRENT and AWSPREVIOUS the login that answers the
+   * question is `act`'s own (e.g. the change's), so the happy path logs in once; `act` must throw
+   * `AuthenticationFailedError` only when that login is refused, before it changed anything. The pending version is
+   * checked with a plain login: the change already happened, there is nothing more to do.
+   * None logs in: `DeviceOutOfSyncError`, and nothing further is tried; or, when the secret names a privileged account
+   * on a vendor that can reset another user's password, `DeviceOutOfSyncRecoverableError`, which the workflow catches
+   * to run `reset`.
    */
-  async probe(input: z.infer<typeof probeInput>): Promise<{ located: Located }> {
-    const current = await requireDeviceSecret(input.secretArn, { stage: AWSCURRENT });
-    const pending = input.token === undefined ? undefined : await readDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true });
-    if (input.token !== undefined && pending === undefined) {
+  async locate<T>(
+    input: { secretArn: string; token: string },
+    act: (from: DeviceSecret, pending: DeviceSecret) => Promise<T>,
+  ): Promise<{ located: 'pending' } | { located: 'current' | 'previous'; result: T }> {
+    const [current, pending] = await Promise.all([
+      requireDeviceSecret(input.secretArn, { stage: AWSCURRENT }),
+      readDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true }),
+    ]);
+    if (pending === undefined) {
       // A rotation always has its pending value before the device work (createSecret, or a console rotate's prepare).
       throw new RotationStateError(
         input.secretArn,
         `token ${input.token} is not a pending version of the secret (no AWSPENDING version with a value has that id); nothing was tried on the device`,
       );
     }
-    const candidates: Array<[Located, string, DeviceSecret | undefined]> = [
-      ['current', AWSCURRENT, current],
-      ['pending', 'the pending version', pending],
-      ['previous', AWSPREVIOUS, await readDeviceSecret(input.secretArn, { stage: AWSPREVIOUS })],
+    const candidates: Array<[Located, string, () => Promise<DeviceSecret | undefined>]> = [
+      ['current', AWSCURRENT, async () => current],
+      ['pending', 'the pending version', async () => pending],
+      ['previous', AWSPREVIOUS, () => readDeviceSecret(input.secretArn, { stage: AWSPREVIOUS })],
     ];
     const client = this.clientFor(current);
     const triedPasswords = new Set<string>();
     const tried: string[] = [];
-    for (const [located, label, version] of candidates) {
+    for (const [located, label, read] of candidates) {
+      const version = await read();
       if (version === undefined || triedPasswords.has(version.password)) continue;
       triedPasswords.add(version.password);
       tried.push(label);
-      const outcome = await client.verifyLogin({ username: current.username, password: version.password });
-      if (outcome.status === 'accepted') return { located };
-      if (outcome.status !== 'rejected') throw outcome.error;
+      if (located === 'pending') {
+        const outcome = await client.verifyLogin({ username: current.username, password: version.password });
+        if (outcome.status === 'accepted') return { located };
+        if (outcome.status !== 'rejected') throw outcome.error;
+        continue;
+      }
+      try {
+        return { located, result: await act(version, pending) };
+      } catch (error) {
+        if (!(error instanceof AuthenticationFailedError)) throw error;
+      }
     }
     const privileged = current.privilegedSecretArn;
     if (privileged === undefined) throw new DeviceOutOfSyncError(input.secretArn, deviceName(current), tried);
@@ -102,9 +119,6 @@ export class DeviceTasks {
         tried,
         `The secret names a privileged account (${privileged}), but vendor ${current.vendor} cannot reset another user's password, so no reset was attempted.`,
       );
-    }
-    if (input.token === undefined) {
-      throw new DeviceOutOfSyncError(input.secretArn, deviceName(current), tried, 'No rotation is under way (no token), so no privileged reset was attempted.');
     }
     throw new DeviceOutOfSyncRecoverableError(input.secretArn, deviceName(current), tried, privileged);
   }
@@ -156,14 +170,17 @@ export class DeviceTasks {
     return { reset: true };
   }
 
-  /** Changes the device password from the version that logs in to the pending one. */
-  async change(input: z.infer<typeof changeInput>): Promise<{ changed: true }> {
-    const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
-    const pending = await requireDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true });
-    await mayChangeDevice(input.secretArn, () =>
-      this.clientFor(from).changePassword({ username: from.username, currentPassword: from.password, newPassword: pending.password }),
+  /**
+   * Changes the device password to the pending one, from whichever stored version logs in (`locate`): its login is the
+   * change's own. Already on the pending one (a change that happened, its answer lost): nothing is changed.
+   */
+  async change(input: z.infer<typeof changeInput>): Promise<{ located: Located; changed: boolean }> {
+    const found = await this.locate(input, (from, pending) =>
+      mayChangeDevice(input.secretArn, () =>
+        this.clientFor(from).changePassword({ username: from.username, currentPassword: from.password, newPassword: pending.password }),
+      ),
     );
-    return { changed: true };
+    return { located: found.located, changed: found.located !== 'pending' };
   }
 
   /** Logs in with one version; anything but "accepted" fails, typed. Changes nothing. */

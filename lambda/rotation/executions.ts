@@ -6,7 +6,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stepFunctions } from '../aws/clients';
+import { stepFunctions } from '../aws/step-functions-client';
 
 /**
  * Failures after which another execution can help (the device was unreachable, a session died, an answer was lost).

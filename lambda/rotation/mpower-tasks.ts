@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { requireDeviceSecret } from '../aws/secret-versions';
 import { type SealContext, seal, unseal } from '../aws/seal';
 import { MPOWER_MAX_ANSWERS, type MPowerClient, type PromptKind } from '../device/vendors/mpower';
 import type { DeviceSecret } from '../secret/device-secret';
 import { InvalidInputError } from './errors';
-import { mayChangeDevice, refOf } from './device-tasks';
+import { DeviceTasks, type Located, mayChangeDevice, refOf } from './device-tasks';
 import { secretArnField, tokenField } from './task-input';
 
 /**
@@ -15,12 +15,12 @@ const common = {
   secretArn: secretArnField,
   token: tokenField,
   from: z.enum(['current', 'previous']),
-  execution: z.string().min(1),
+  execution: z.string().check(z.minLength(1)),
 };
-const sealed = z.string().startsWith('sealed:', { message: 'must be a sealed value' });
+const sealed = z.string().check(z.startsWith('sealed:', { message: 'must be a sealed value' }));
 const answerable = z.enum(['acknowledge', 'current-password', 'new-password', 'retype-password']);
 
-export const loginInput = z.object({ operation: z.literal('mpower-login'), ...common });
+export const loginInput = z.object({ operation: z.literal('mpower-login'), secretArn: secretArnField, token: tokenField, execution: common.execution });
 export const openInput = z.object({ operation: z.literal('mpower-open'), ...common, session: sealed });
 export const answerInput = z.object({
   operation: z.literal('mpower-answer'),
@@ -28,7 +28,7 @@ export const answerInput = z.object({
   session: sealed,
   conversation: sealed,
   prompt: answerable,
-  answers: z.number().int().min(0),
+  answers: z.number().check(z.int(), z.minimum(0)),
 });
 
 /** The conversation as the state machine carries it. `answers` bounds the loop. */
@@ -39,13 +39,26 @@ export interface ConversationState {
   readonly answers: number;
 }
 
-export class MPowerTasks {
-  constructor(private readonly clientFor: (secret: DeviceSecret) => MPowerClient) {}
+/** The first step: which stored version logs in, and (unless the pending one does: already changed) its session, sealed. */
+export interface LoginState {
+  readonly located: Located;
+  readonly session?: string;
+}
 
-  async login(input: z.infer<typeof loginInput>): Promise<ConversationState> {
-    const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
-    const session = await mayChangeDevice(input.secretArn, () => this.clientFor(from).login({ username: from.username, password: from.password }));
-    return { session: await seal(session.token, sealContext(input)), answers: 0 };
+export class MPowerTasks {
+  private readonly devices: DeviceTasks;
+
+  constructor(private readonly clientFor: (secret: DeviceSecret) => MPowerClient) {
+    this.devices = new DeviceTasks(clientFor);
+  }
+
+  /** Finds which stored version logs in (`DeviceTasks.locate`); the login that finds it is the conversation's. */
+  async login(input: z.infer<typeof loginInput>): Promise<LoginState> {
+    const found = await this.devices.locate(input, (from) =>
+      mayChangeDevice(input.secretArn, () => this.clientFor(from).login({ username: from.username, password: from.password })),
+    );
+    if (found.located === 'pending') return { located: 'pending' };
+    return { located: found.located, session: await seal(found.result.token, sealContext(input)) };
   }
 
   async open(input: z.infer<typeof openInput>): Promise<ConversationState> {

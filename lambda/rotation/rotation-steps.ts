@@ -5,7 +5,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
-import { secretsManager } from '../aws/clients';
+import { secretsManager } from '../aws/secrets-manager-client';
 import {
   AWSCURRENT,
   AWSPENDING,

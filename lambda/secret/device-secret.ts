@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../validation/zod';
 import { isSha256Fingerprint } from '../device/tls';
 import { type DeviceEndpoint, VENDORS, type Vendor } from '../device/types';
 import { type GeneratedPasswordPolicy, VENDOR_PASSWORD_POLICIES } from './password-policy';
@@ -7,54 +7,52 @@ const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/
 /** A host name or an IP address; not a URL. */
 const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9a-fA-F:]+)$/;
 
-const tlsSchema = z
-  .object({
-    caCertificate: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate' }).optional(),
-    certificateSha256: z
-      .string()
-      .refine(isSha256Fingerprint, { message: 'must be a SHA-256 fingerprint: 64 hex digits, colons optional' })
-      .optional(),
-    serverName: z.string().min(1).optional(),
-    insecureSkipVerify: z.boolean().optional(),
-  })
-  .strict();
+const tlsSchema = z.strictObject({
+  caCertificate: z.optional(z.string().check(z.includes('-----BEGIN CERTIFICATE-----', { message: 'must be a PEM certificate' }))),
+  certificateSha256: z.optional(
+    z.string().check(z.refine(isSha256Fingerprint, { message: 'must be a SHA-256 fingerprint: 64 hex digits, colons optional' })),
+  ),
+  serverName: z.optional(z.string().check(z.minLength(1))),
+  insecureSkipVerify: z.optional(z.boolean()),
+});
 
-const policySchema = z
-  .object({
-    length: z.number().int().min(8).max(128).optional(),
-    excludeCharacters: z.string().optional(),
-    excludeNumbers: z.boolean().optional(),
-    excludePunctuation: z.boolean().optional(),
-    excludeUppercase: z.boolean().optional(),
-    excludeLowercase: z.boolean().optional(),
-    requireEachIncludedType: z.boolean().optional(),
-  })
-  .strict();
+const policySchema = z.strictObject({
+  length: z.optional(z.number().check(z.int(), z.minimum(8), z.maximum(128))),
+  excludeCharacters: z.optional(z.string()),
+  excludeNumbers: z.optional(z.boolean()),
+  excludePunctuation: z.optional(z.boolean()),
+  excludeUppercase: z.optional(z.boolean()),
+  excludeLowercase: z.optional(z.boolean()),
+  requireEachIncludedType: z.optional(z.boolean()),
+});
 
 const deviceSecretSchema = z
-  .object({
+  .strictObject({
     vendor: z.enum(VENDORS, { message: `must be one of ${VENDORS.join(', ')}` }),
     host: z
       .string()
-      .min(1)
-      .refine((host) => !/^[a-z]+:\/\//i.test(host), { message: 'must be a host name or IP address, not a URL: devices are always reached over HTTPS' })
-      .refine((host) => HOST.test(host), { message: 'must be a host name or IP address' }),
-    port: z.number().int().min(1).max(65535).optional(),
-    username: z.string().min(1),
-    password: z.string().min(1),
-    tls: tlsSchema.optional(),
-    passwordPolicy: policySchema.optional(),
-    privilegedSecretArn: z.string().regex(SECRET_ARN, { message: 'must be a Secrets Manager secret ARN' }).optional(),
-    requestTimeoutMs: z.number().int().min(100).max(60_000).optional(),
+      .check(
+        z.minLength(1),
+        z.refine((host) => !/^[a-z]+:\/\//i.test(host), { message: 'must be a host name or IP address, not a URL: devices are always reached over HTTPS' }),
+        z.refine((host) => HOST.test(host), { message: 'must be a host name or IP address' }),
+      ),
+    port: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(65535))),
+    username: z.string().check(z.minLength(1)),
+    password: z.string().check(z.minLength(1)),
+    tls: z.optional(tlsSchema),
+    passwordPolicy: z.optional(policySchema),
+    privilegedSecretArn: z.optional(z.string().check(z.regex(SECRET_ARN, { message: 'must be a Secrets Manager secret ARN' }))),
+    requestTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(100), z.maximum(60_000))),
     /** WSO2 EMM: an OAuth application registered beforehand (otherwise one is registered with the user's credentials). */
-    oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }).strict().optional(),
+    oauthClient: z.optional(z.strictObject({ clientId: z.string().check(z.minLength(1)), clientSecret: z.string().check(z.minLength(1)) })),
   })
-  .strict()
-  .superRefine((secret, ctx) => {
-    if (secret.oauthClient !== undefined && secret.vendor !== 'wso2-emm') {
-      ctx.addIssue({ code: 'custom', path: ['oauthClient'], message: 'is only used by vendor wso2-emm' });
-    }
-  });
+  .check(
+    z.superRefine((secret, ctx) => {
+      if (secret.oauthClient !== undefined && secret.vendor !== 'wso2-emm') {
+        ctx.addIssue({ code: 'custom', path: ['oauthClient'], message: 'is only used by vendor wso2-emm' });
+      }
+    }),
+  );
 
 /** A device secret's `SecretString`, validated. */
 export type DeviceSecret = z.infer<typeof deviceSecretSchema>;
@@ -81,7 +79,7 @@ export function parseDeviceSecret(secretString: string | undefined, secretArn: s
     // JSON.parse's message quotes the text around the fault, which may be part of the password: not used.
     throw new InvalidDeviceSecretError(secretArn, versionLabel, ['SecretString is not JSON']);
   }
-  const result = deviceSecretSchema.safeParse(json);
+  const result = z.safeParse(deviceSecretSchema, json);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const field = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'the secret';

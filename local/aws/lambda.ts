@@ -25,8 +25,17 @@ const FUNCTION_ARN_PREFIX = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:fun
 
 export const functionArn = (name: string): string => `${FUNCTION_ARN_PREFIX}${name}`;
 
+/** One invocation as Lambda would bill it: which function, for how long. */
+export interface InvocationRecord {
+  readonly functionName: string;
+  readonly durationMs: number;
+  readonly ok: boolean;
+}
+
 export class LocalLambda implements FunctionInvoker {
   private readonly functions = new Map<string, LocalFunction>();
+  /** Every invocation so far, oldest first (what the benchmarks bill). */
+  readonly invocations: InvocationRecord[] = [];
 
   /** Registers (or replaces) a function; returns its ARN. */
   register<E>(functionName: string, handler: LocalHandler<E>, options: RegisterOptions = {}): string {
@@ -62,11 +71,16 @@ export class LocalLambda implements FunctionInvoker {
         fn.timeoutMs,
       );
     });
+    const started = performance.now();
+    let ok = false;
     try {
       // On timeout the handler keeps running in the background: an in-process stand-in cannot freeze it.
-      return await Promise.race([run(fn, event, context), timedOut]);
+      const result = await Promise.race([run(fn, event, context), timedOut]);
+      ok = result.ok;
+      return result;
     } finally {
       clearTimeout(timer);
+      this.invocations.push({ functionName: fn.name, durationMs: performance.now() - started, ok });
     }
   }
 

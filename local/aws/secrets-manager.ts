@@ -123,6 +123,11 @@ export class SecretsManagerStandIn implements JsonService {
 
   // ---- helpers for tests and the local runner (not AWS API) ----
 
+  /** The ARN of every secret stored. */
+  secretArns(): string[] {
+    return [...this.secrets.values()].map((secret) => secret.arn);
+  }
+
   versions(secretId: string): VersionSnapshot[] {
     return [...this.find(secretId).versions.values()].map((version) => ({
       VersionId: version.id,

@@ -20,13 +20,19 @@ export interface LocalAws {
   stop(): Promise<void>;
   /** Env vars pointing the SDK v3 clients (and anything reading the standard variables) at this endpoint. */
   endpointEnv(): Record<string, string>;
+  /** API calls answered so far, by `<target prefix>.<operation>` (e.g. `secretsmanager.GetSecretValue`) or `lambda.Invoke`. */
+  calls(): Record<string, number>;
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
   const services = new Map(options.services.map((service) => [service.targetPrefix, service]));
+  const calls = new Map<string, number>();
   const server = createServer((request, response) => {
+    const target = request.headers['x-amz-target'];
+    const name = typeof target === 'string' ? target : INVOKE_PATH.test((request.url ?? '').split('?')[0]) ? 'lambda.Invoke' : 'other';
+    calls.set(name, (calls.get(name) ?? 0) + 1);
     void route(request, response, services, options.lambda);
   });
   await new Promise<void>((resolve, reject) => {
@@ -50,6 +56,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
       AWS_ACCESS_KEY_ID: 'AKIALOCALSTANDIN0000',
       AWS_SECRET_ACCESS_KEY: 'local-stand-in-secret-access-key',
     }),
+    calls: () => Object.fromEntries(calls),
   };
 }
 

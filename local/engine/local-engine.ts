@@ -105,6 +105,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
     stepFunctions,
     lambda,
     clients,
+    /** AWS API calls the stand-ins answered so far, by operation. */
+    apiCalls: () => server.calls(),
 
     /** Stores a device secret (its AWSCURRENT version) and returns its ARN. */
     async createDeviceSecret(name: string, value: Record<string, unknown>): Promise<string> {

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Vendor } from '../../lambda/device/types';
 import { AccountStore, type AccountSnapshot, type SimulatedUser } from './accounts';
-import { makeSelfSignedCertificate } from './certificate';
+import { type DeviceCertificate, makeSelfSignedCertificate } from './certificate';
 import { type Fault, type FaultKind, FaultPlan, type FaultRule } from './faults';
 import type { PasswordPolicy } from './password-policy';
 
@@ -21,6 +21,8 @@ export interface SimulatorOptions {
   readonly port?: number;
   /** Faults armed from the start; more can be injected later with `injectFault`. */
   readonly faults?: readonly FaultRule[];
+  /** The TLS certificate to serve. Default: a fresh self-signed one (a fleet of simulators may share one: it is slow to make). */
+  readonly certificate?: DeviceCertificate;
 }
 
 export interface RecordedRequest {
@@ -70,6 +72,8 @@ export interface SimulatedDevice {
   readonly fingerprint256: string;
   /** Requests that reached the HTTP layer, oldest first. */
   readonly requests: readonly RecordedRequest[];
+  /** TLS connections accepted so far (on a real network, each costs its handshake's round trips before a request). */
+  connections(): number;
   account(username: string): AccountSnapshot;
   passwordOf(username: string): string;
   failedLoginsOf(username: string): number;
@@ -105,13 +109,14 @@ const HANDLER_FAULTS: readonly FaultKind[] = ['session-expired', 'conversation-e
 /** Starts an HTTPS device on 127.0.0.1 with a certificate made for it, serving the vendor's routes. */
 export async function startDeviceServer(setup: DeviceServerSetup): Promise<SimulatedDevice> {
   const { vendor, options } = setup;
-  const certificate = await makeSelfSignedCertificate(`${vendor}.simulator.local`);
+  const certificate = options.certificate ?? (await makeSelfSignedCertificate(`${vendor}.simulator.local`));
   const accounts = new AccountStore(options.users, { ...setup.defaultPolicy, ...options.policy }, options.lockoutThreshold ?? 5);
   const behaviour = setup.build(accounts);
   const faults = new FaultPlan();
   for (const rule of options.faults ?? []) faults.inject(rule);
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  let connections = 0;
 
   const server: Server = createServer({ key: certificate.privateKeyPem, cert: certificate.certificatePem }, (req, res) => {
     void serve(req, res).catch((error: unknown) => {
@@ -121,6 +126,9 @@ export async function startDeviceServer(setup: DeviceServerSetup): Promise<Simul
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('secureConnection', () => {
+    connections += 1;
   });
   // A client that refuses our certificate closes mid-handshake; that is expected, not an error.
   server.on('tlsClientError', () => undefined);
@@ -181,6 +189,7 @@ export async function startDeviceServer(setup: DeviceServerSetup): Promise<Simul
     certificatePem: certificate.certificatePem,
     fingerprint256: certificate.fingerprint256,
     requests,
+    connections: () => connections,
     account: (username) => accounts.snapshot(username),
     passwordOf: (username) => accounts.snapshot(username).password,
     failedLoginsOf: (username) => accounts.snapshot(username).failedLogins,

@@ -126,7 +126,7 @@ describe('a valid secret the rotation cannot act on', () => {
     const failure = engine.secrets.lastRotationError(secretArn);
     expect(failure?.step).toBe('setSecret');
     expect(failure?.errorMessage).toContain(secretArn);
-    expect(failure?.errorMessage).toMatch(/failed in state "SD-WAN Edge: Which password logs in\?": DeviceUnreachableError/);
+    expect(failure?.errorMessage).toMatch(/failed in state "SD-WAN Edge: Log in and change password": DeviceUnreachableError/);
     expect(failure?.errorMessage).toContain(`127.0.0.1:${closedPort}`);
     // The pending version createSecret made stays, for a console "rotate" to resume once the device is back.
     expectUnchangedBut(secretArn, before, failure?.token, true);

@@ -68,10 +68,10 @@ async function outOfSyncDevice(vendor: Vendor, name: string, setup: Setup = {}) 
 
 const stored = (secretArn: string) => engine.stored(secretArn);
 
-/** The states the `set-<token>` execution of the secret's pending (or just finished) rotation entered. */
-async function statesEntered(token: string): Promise<string[]> {
+/** The states the `set-<token>` (or `test-<token>`) execution of the secret's pending (or just finished) rotation entered. */
+async function statesEntered(token: string, purpose: 'set' | 'test' = 'set'): Promise<string[]> {
   const listed = await engine.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: engine.stateMachineArn, maxResults: 1000 }));
-  const execution = (listed.executions ?? []).find((e) => e.name === `set-${token}`);
+  const execution = (listed.executions ?? []).find((e) => e.name === `${purpose}-${token}`);
   expect(execution).toBeDefined();
   const events = await engine.history(execution?.executionArn as string);
   return events.map((event) => event.stateEnteredEventDetails?.name).filter((name): name is string => name !== undefined);
@@ -92,7 +92,7 @@ describe('a device whose password was changed by hand', () => {
     expect(after.previous).toBe(oldPassword);
     expect(after.withStage('AWSPENDING') === undefined || after.withStage('AWSPENDING')?.VersionStages.includes('AWSCURRENT')).toBe(true);
     expect(device.passwordOf(USER)).toBe(after.current);
-    // The probe tried each distinct stored password once (AWSCURRENT, the pending one): far under the lockout.
+    // The change's login tried each distinct stored password once (AWSCURRENT, the pending one): far under the lockout.
     expect(device.failedLoginsOf(USER)).toBeLessThanOrEqual(2);
     expect(device.failedLoginsOf(USER)).toBeLessThan(LOCKOUT);
     expect(device.isLocked(USER)).toBe(false);
@@ -102,10 +102,12 @@ describe('a device whose password was changed by hand', () => {
     expect(device.account(USER).passwordChanges).toBe(1);
     expect(changes(device)).toBe(1);
 
-    const entered = await statesEntered(after.withStage('AWSCURRENT')?.VersionId as string);
+    const token = after.withStage('AWSCURRENT')?.VersionId as string;
+    const entered = await statesEntered(token);
     expect(entered).toContain(RESET_STATE);
-    expect(entered).toContain('SD-WAN Edge: Verify new password');
-    expect(entered).not.toContain('SD-WAN Edge: Change password');
+    // The change's login found no stored version; after the reset nothing is changed again.
+    expect(entered.filter((name) => name === 'SD-WAN Edge: Log in and change password')).toHaveLength(1);
+    expect(await statesEntered(token, 'test')).toContain('SD-WAN Edge: Verify new password');
 
     const verify = await engine.runExecution({ action: 'verify', secretArn });
     expect(verify.status).toBe('SUCCEEDED');
@@ -124,7 +126,7 @@ describe('a device whose password was changed by hand', () => {
     expect(device.passwordOf(USER)).toBe(after.current);
   });
 
-  test('a reset whose answer is lost goes back to "which password logs in?", finds the new one, and does not reset again', async () => {
+  test('a reset whose answer is lost goes back to the change, whose login finds the new password, and does not reset again', async () => {
     const { device, secretArn, oldPassword } = await outOfSyncDevice('oracle-sdwan-edge', 'oos/sdwan-lost-answer', { privileged: 'admin' });
     device.injectFault({ on: 'change-password', fault: { kind: 'drop-after' } });
     await engine.rotateSecret(secretArn);
@@ -139,7 +141,7 @@ describe('a device whose password was changed by hand', () => {
     const entered = await statesEntered(after.withStage('AWSCURRENT')?.VersionId as string);
     expect(entered.filter((name) => name === RESET_STATE)).toHaveLength(1);
     expect(entered).toContain('SD-WAN Edge: Count restart');
-    expect(entered).toContain('SD-WAN Edge: Already changed?');
+    expect(entered.filter((name) => name === 'SD-WAN Edge: Log in and change password')).toHaveLength(2);
   });
 
   test('no privileged account: DeviceOutOfSyncError, and no reset is attempted', async () => {
@@ -147,7 +149,7 @@ describe('a device whose password was changed by hand', () => {
     await engine.rotateSecret(secretArn);
     const failure = engine.secrets.lastRotationError(secretArn);
     expect(failure?.step).toBe('setSecret');
-    expect(failure?.errorMessage).toMatch(/failed in state "SD-WAN Edge: Which password logs in\?": DeviceOutOfSyncError/);
+    expect(failure?.errorMessage).toMatch(/failed in state "SD-WAN Edge: Log in and change password": DeviceOutOfSyncError/);
     expect(failure?.errorMessage).toContain(secretArn);
     expect(changes(device)).toBe(0);
     expect(logins(device)).toBe(2);
@@ -173,7 +175,7 @@ describe('the privileged secret is checked before anything is sent (confused dep
   /** Runs a scheduled rotation expecting the reset to be refused; returns the failure message. */
   async function refused(name: string, privileged: NonNullable<Setup['privileged']>) {
     const { device, secretArn, privilegedSecretArn, oldPassword } = await outOfSyncDevice('oracle-sdwan-edge', name, { privileged });
-    const loginsBefore = 2; // the probe's: AWSCURRENT and the pending version
+    const loginsBefore = 2; // the change's search: AWSCURRENT and the pending version
     await engine.rotateSecret(secretArn);
     const message = engine.secrets.lastRotationError(secretArn)?.errorMessage ?? '';
     expect(message).toContain(`failed in state "${RESET_STATE}": PrivilegedResetRefusedError`);

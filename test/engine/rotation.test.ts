@@ -163,7 +163,7 @@ describe('failures', () => {
     const failure = engine.secrets.lastRotationError(secretArn);
     expect(failure?.step).toBe('setSecret');
     expect(failure?.errorType).toBe('ExecutionFailedError');
-    expect(failure?.errorMessage).toMatch(/failed in state "SD-WAN Edge: Which password logs in\?": DeviceOutOfSyncError/);
+    expect(failure?.errorMessage).toMatch(/failed in state "SD-WAN Edge: Log in and change password": DeviceOutOfSyncError/);
     expect(failure?.errorMessage).toContain(secretArn);
     expect(failure?.errorMessage).toMatch(/Set the device password to the AWSCURRENT value/);
     const attempts = device.failedLoginsOf(USER);

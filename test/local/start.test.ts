@@ -38,7 +38,7 @@ describe('npm start', () => {
     const code = await main(['--vendor', 'oracle-unified-assurance', '--action', 'resume'], (text) => lines.push(text));
     const out = lines.join('\n');
     expect(code).toBe(0);
-    expect(out).toMatch(/✗ Unified Assurance: Change password .* failed: PasswordRejectedError/);
+    expect(out).toMatch(/✗ Unified Assurance: Log in and change password .* failed: PasswordRejectedError/);
     const failedToken = /execution set-([0-9a-f-]{36})/.exec(out)?.[1];
     expect(out).toContain(`AWSCURRENT  ${failedToken}`);
   }, 30_000);

@@ -56,11 +56,20 @@ interface OAuthErrorAnswer {
   readonly error_description?: unknown;
 }
 
+/**
+ * OAuth applications registered by this process, by device and owner: registering once is enough, and a warm Lambda
+ * reuses them, so the verify that follows a change (`testSecret`) does not register again. Held in memory only.
+ */
+const registeredClients = new Map<string, Wso2OAuthClientCredentials>();
+
+/** Forgets every registered application, as a new Lambda instance starts without them (benchmarks, tests). */
+export function forgetRegisteredWso2Clients(): void {
+  registeredClients.clear();
+}
+
 export class Wso2EmmClient implements DeviceClient {
   readonly vendor = 'wso2-emm' as const;
   private readonly http: DeviceHttp;
-  /** OAuth applications this instance registered, by owner: registering once per owner is enough. */
-  private readonly registered = new Map<string, Wso2OAuthClientCredentials>();
 
   constructor(
     readonly endpoint: DeviceEndpoint,
@@ -102,18 +111,25 @@ export class Wso2EmmClient implements DeviceClient {
       if (token === 'invalid-client') throw this.refusedClient(credentials, this.oauthClient, 'the configured OAuth client credentials');
       return { client: this.oauthClient, token };
     }
-    const cached = this.registered.get(credentials.username);
+    const key = this.registrationKey(credentials.username);
+    const cached = registeredClients.get(key);
     if (cached !== undefined) {
       const token = await this.token(cached, credentials);
       if (token !== 'invalid-client') return { client: cached, token };
       // The application was removed on the device: the user was not checked yet, so registering again costs no extra attempt.
-      this.registered.delete(credentials.username);
+      registeredClients.delete(key);
     }
     const client = await this.register(credentials);
-    this.registered.set(credentials.username, client);
+    registeredClients.set(key, client);
     const token = await this.token(client, credentials);
     if (token === 'invalid-client') throw this.refusedClient(credentials, client, 'the OAuth client it has just registered');
     return { client, token };
+  }
+
+  /** The device as its TLS settings identify it, and the owner: an application is only ever sent back where it came from. */
+  private registrationKey(username: string): string {
+    const tls = this.endpoint.tls ?? {};
+    return JSON.stringify([this.http.host, this.http.port, tls.certificateSha256 ?? '', tls.caCertificate ?? '', tls.serverName ?? '', username]);
   }
 
   private async register(credentials: Credentials): Promise<Wso2OAuthClientCredentials> {

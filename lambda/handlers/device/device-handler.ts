@@ -1,4 +1,4 @@
-import { changeInput, type ClientFactory, DeviceTasks, probeInput, resetInput, verifyInput } from '../../rotation/device-tasks';
+import { changeInput, type ClientFactory, DeviceTasks, resetInput, verifyInput } from '../../rotation/device-tasks';
 import { parseInput } from '../../rotation/task-input';
 import { type Operation, operationHandler } from '../task-handler';
 
@@ -6,7 +6,6 @@ import { type Operation, operationHandler } from '../task-handler';
 export function deviceOperations(clientFor: ClientFactory): Record<string, Operation> {
   const tasks = new DeviceTasks(clientFor);
   return {
-    probe: (input) => tasks.probe(parseInput(probeInput, input, 'probe input')),
     change: (input) => tasks.change(parseInput(changeInput, input, 'change input')),
     verify: (input) => tasks.verify(parseInput(verifyInput, input, 'verify input')),
     reset: (input) => tasks.reset(parseInput(resetInput, input, 'reset input')),

@@ -20,14 +20,14 @@ describe('out-of-sync recovery with a privileged account', () => {
     }
   });
 
-  test.each(PRIVILEGED_RESET_VENDORS)('%s: only DeviceOutOfSyncRecoverableError leads from the probe to the reset, which goes on to verify the new password', (vendor) => {
+  test.each(PRIVILEGED_RESET_VENDORS)('%s: only DeviceOutOfSyncRecoverableError leads from the change to the reset, which goes on as after a change', (vendor) => {
     const label = LABELS[vendor];
-    const probe = states[`${label}: Which password logs in?`];
+    const probe = states[`${label}: Log in and change password`];
     const catches = (probe?.Catch ?? []).filter((c) => c.Next === `${label}: Reset with privileged account`);
     expect(catches).toEqual([expect.objectContaining({ ErrorEquals: ['DeviceOutOfSyncRecoverableError'] })]);
     const reset = states[`${label}: Reset with privileged account`];
     expect(reset?.Type).toBe('Task');
-    expect(reset?.Next).toBe(`${label}: Verify new password`);
+    expect(reset?.Next).toBe(`${label}: Verify now?`);
     // The local engine's definition invokes the function directly (no `Payload` wrapper).
     const payload = (reset?.Parameters?.Payload ?? reset?.Parameters) as Record<string, unknown>;
     expect(payload).toEqual({ operation: 'reset', 'secretArn.$': '$.secretArn', 'token.$': '$.token' });

@@ -1,0 +1,4 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { cachedClient } from './cached-client';
+
+export const kms = cachedClient('AWS_ENDPOINT_URL_KMS', () => new KMSClient({}));

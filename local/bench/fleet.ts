@@ -1,0 +1,174 @@
+/**
+ * A fleet rotation on one machine: `devices` simulated devices of every vendor in turn, each with its own secret,
+ * rotated through the local engine (Secrets Manager's four steps, the synthesized state machine, the production
+ * handlers) with at most `concurrency` rotations in flight. Reports devices per second, peak memory, and whether every
+ * device ended on its new password (the password stored as AWSCURRENT, with the old one as AWSPREVIOUS).
+ */
+import { VENDORS, type Vendor } from '../../lambda/device/types';
+import type { LocalEngine } from '../engine/local-engine';
+import { makeSelfSignedCertificate } from '../simulators/certificate';
+import type { SimulatedDevice } from '../simulators';
+import { benchDevice, rotationProblem } from './rotation-bench';
+
+export interface FleetOptions {
+  readonly devices: number;
+  readonly concurrency: number;
+  readonly latencyMs: number;
+  /** Progress lines (every 10 %). */
+  readonly log?: (line: string) => void;
+}
+
+export interface FleetResult {
+  readonly devices: number;
+  readonly concurrency: number;
+  readonly latencyMs: number;
+  readonly byVendor: Readonly<Record<string, number>>;
+  readonly setupSeconds: number;
+  readonly rotationSeconds: number;
+  readonly devicesPerSecond: number;
+  readonly rotationMs: { readonly median: number; readonly p95: number; readonly max: number };
+  readonly memory: {
+    /** Resident set size before the simulators started, after setup, and the peak during the rotations (MiB). */
+    readonly rssBeforeMiB: number;
+    readonly rssAfterSetupMiB: number;
+    readonly peakRssMiB: number;
+    readonly peakHeapUsedMiB: number;
+  };
+  /** Devices on their new password, with AWSCURRENT = device password and AWSPREVIOUS = the old one. */
+  readonly onNewPassword: number;
+  readonly failures: ReadonlyArray<{ readonly secret: string; readonly problem: string }>;
+  /** AWS API calls per rotation, averaged over the fleet (the concurrency guard's cost grows with what is in flight). */
+  readonly apiCallsPerRotation: Readonly<Record<string, number>>;
+  readonly lambdaInvocationsPerRotation: number;
+}
+
+const MiB = 1024 * 1024;
+
+interface FleetMember {
+  readonly vendor: Vendor;
+  readonly device: SimulatedDevice;
+  readonly secretArn: string;
+  readonly initialPassword: string;
+}
+
+/** Samples memory until stopped; keeps the peaks. */
+function memoryWatch(intervalMs = 25) {
+  let peakRss = process.memoryUsage().rss;
+  let peakHeap = process.memoryUsage().heapUsed;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    peakHeap = Math.max(peakHeap, usage.heapUsed);
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return { peakRss, peakHeap };
+    },
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function boundedPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next];
+      next += 1;
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+export async function runFleet(engine: LocalEngine, options: FleetOptions): Promise<FleetResult> {
+  const log = options.log ?? (() => undefined);
+  const rssBefore = process.memoryUsage().rss;
+  const setupStarted = performance.now();
+  // One certificate for the fleet (as devices issued by one CA would share a trust anchor): making 1,000 is slow.
+  const certificate = await makeSelfSignedCertificate('fleet.simulator.local');
+  const members: FleetMember[] = [];
+  const byVendor: Record<string, number> = {};
+  const indexes = Array.from({ length: options.devices }, (_, index) => index);
+  await boundedPool(indexes, 50, async (index) => {
+    const vendor = VENDORS[index % VENDORS.length];
+    const { device, secretArn, initialPassword } = await benchDevice(engine, vendor === 'wso2-emm' ? 'wso2-emm (dynamic registration)' : vendor, {
+      latencyMs: options.latencyMs,
+      simulator: { certificate },
+      name: `fleet/${String(index).padStart(5, '0')}-${vendor}`,
+    });
+    members.push({ vendor, device, secretArn, initialPassword });
+    byVendor[vendor] = (byVendor[vendor] ?? 0) + 1;
+  });
+  const setupSeconds = (performance.now() - setupStarted) / 1000;
+  const rssAfterSetup = process.memoryUsage().rss;
+  log(`fleet: ${members.length} simulated devices and their secrets ready in ${setupSeconds.toFixed(1)} s; rotating, ${options.concurrency} at a time`);
+
+  const apiBefore = engine.apiCalls();
+  const invocationsBefore = engine.lambda.invocations.length;
+  const failures: Array<{ secret: string; problem: string }> = [];
+  const durations: number[] = [];
+  const watch = memoryWatch();
+  const started = performance.now();
+  let done = 0;
+  let memoryPeaks = { peakRss: 0, peakHeap: 0 };
+  try {
+    await boundedPool(members, options.concurrency, async (member) => {
+      const rotationStarted = performance.now();
+      try {
+        await engine.rotateSecret(member.secretArn);
+        const problem = rotationProblem(engine, member.device, member.secretArn, member.initialPassword);
+        if (problem !== undefined) failures.push({ secret: member.secretArn, problem });
+      } catch (error) {
+        failures.push({ secret: member.secretArn, problem: error instanceof Error ? error.message : String(error) });
+      }
+      durations.push(performance.now() - rotationStarted);
+      done += 1;
+      if (done % Math.max(1, Math.round(members.length / 10)) === 0) log(`fleet: ${done}/${members.length} rotated`);
+    });
+  } finally {
+    memoryPeaks = watch.stop();
+  }
+  const rotationSeconds = (performance.now() - started) / 1000;
+
+  const onNewPassword = members.filter((member) => {
+    const stored = engine.stored(member.secretArn);
+    const onDevice = member.device.passwordOf('admin');
+    return onDevice === stored.current && stored.previous === member.initialPassword && onDevice !== member.initialPassword;
+  }).length;
+  const apiAfter = engine.apiCalls();
+  const apiCallsPerRotation: Record<string, number> = {};
+  for (const [name, count] of Object.entries(apiAfter)) {
+    const delta = count - (apiBefore[name] ?? 0);
+    if (delta > 0) apiCallsPerRotation[name] = delta / members.length;
+  }
+  await Promise.all(members.map((member) => member.device.stop()));
+  const sorted = [...durations].sort((a, b) => a - b);
+  return {
+    devices: members.length,
+    concurrency: options.concurrency,
+    latencyMs: options.latencyMs,
+    byVendor,
+    setupSeconds,
+    rotationSeconds,
+    devicesPerSecond: members.length / rotationSeconds,
+    rotationMs: { median: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted[sorted.length - 1] ?? Number.NaN },
+    memory: {
+      rssBeforeMiB: rssBefore / MiB,
+      rssAfterSetupMiB: rssAfterSetup / MiB,
+      peakRssMiB: memoryPeaks.peakRss / MiB,
+      peakHeapUsedMiB: memoryPeaks.peakHeap / MiB,
+    },
+    onNewPassword,
+    failures,
+    apiCallsPerRotation,
+    lambdaInvocationsPerRotation: (engine.lambda.invocations.length - invocationsBefore) / members.length,
+  };
+}
