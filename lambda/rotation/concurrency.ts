@@ -1,4 +1,5 @@
 import { DescribeExecutionCommand, type ExecutionListItem, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { parseRotationExecutionName, secretTag } from './execution-names';
 import { stepFunctions } from '../aws/step-functions-client';
 
 /** Another execution that may change this secret's device started first; this one stops before touching the device. */
@@ -38,7 +39,9 @@ function startOf(item: { startDate?: Date }): number {
 /**
  * Of the running executions that would change this secret's device, only the one that started first goes on: every
  * other one fails fast with `RotationInProgressError`. Each execution decides for itself from the same facts (start
- * time, then name), so whatever the interleaving exactly one proceeds, and no lock service is needed.
+ * time, then name), so whatever the interleaving exactly one proceeds, and no lock service is needed. The rotation
+ * function's executions say in their names which secret they are for and whether they change it; only the others
+ * (console executions) are described, so the cost does not grow with the rotations of other secrets in flight.
  */
 export async function ensureFirstInLine(args: {
   stateMachineArn: string;
@@ -53,6 +56,12 @@ export async function ensureFirstInLine(args: {
     const otherKey = { start: startOf(other), name: other.name ?? '' };
     const earlier = otherKey.start < myKey.start || (otherKey.start === myKey.start && otherKey.name < myKey.name);
     if (!earlier) continue;
+    const reserved = parseRotationExecutionName(otherKey.name);
+    if (reserved !== undefined) {
+      // Such a name that lies about its secret or action stops at its first task (describeDevice), before any device.
+      if (reserved.purpose === 'set' && reserved.tag === secretTag(args.secret.arn)) throw new RotationInProgressError(args.secret.arn, other.executionArn as string);
+      continue;
+    }
     const described = await stepFunctions().send(new DescribeExecutionCommand({ executionArn: other.executionArn }));
     let input: { action?: string; secretArn?: string } = {};
     try {

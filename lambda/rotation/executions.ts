@@ -31,7 +31,7 @@ export const MAX_EXECUTIONS_PER_STEP = 3;
 
 export interface ExecutionRequest {
   readonly stateMachineArn: string;
-  /** e.g. `set-<token>`; attempts after the first get `-2`, `-3`. */
+  /** e.g. `set-<secret tag>-<token>` (execution-names.ts); attempts after the first get `-2`, `-3`. */
   readonly baseName: string;
   readonly input: Record<string, unknown>;
   readonly secretArn: string;
@@ -83,8 +83,9 @@ export async function runExecution(request: ExecutionRequest): Promise<Record<st
   const input = JSON.stringify(request.input);
   for (let attempt = 1; ; attempt += 1) {
     const name = executionName(request.baseName, attempt);
-    const arn = await startOrFind(request.stateMachineArn, name, input);
-    const ended = await waitForEnd(arn, request);
+    const { arn, started } = await startOrFind(request.stateMachineArn, name, input);
+    // One just started is still running: the first look waits a poll interval.
+    const ended = await waitForEnd(arn, request, { waitFirst: started });
     if (ended.status === 'SUCCEEDED') return JSON.parse(ended.output ?? '{}') as Record<string, unknown>;
     const error = ended.error ?? ended.status ?? 'Failed';
     if (!WORTH_ANOTHER_EXECUTION.has(error) || attempt >= MAX_EXECUTIONS_PER_STEP) {
@@ -93,17 +94,18 @@ export async function runExecution(request: ExecutionRequest): Promise<Record<st
   }
 }
 
-async function startOrFind(stateMachineArn: string, name: string, input: string): Promise<string> {
+async function startOrFind(stateMachineArn: string, name: string, input: string): Promise<{ arn: string; started: boolean }> {
   try {
     const started = await stepFunctions().send(new StartExecutionCommand({ stateMachineArn, name, input }));
-    return started.executionArn ?? executionArnFor(stateMachineArn, name);
+    return { arn: started.executionArn ?? executionArnFor(stateMachineArn, name), started: true };
   } catch (error) {
-    if (error instanceof ExecutionAlreadyExists) return executionArnFor(stateMachineArn, name);
+    if (error instanceof ExecutionAlreadyExists) return { arn: executionArnFor(stateMachineArn, name), started: false };
     throw error;
   }
 }
 
-async function waitForEnd(executionArn: string, request: ExecutionRequest): Promise<DescribeExecutionCommandOutput> {
+async function waitForEnd(executionArn: string, request: ExecutionRequest, options: { waitFirst: boolean }): Promise<DescribeExecutionCommandOutput> {
+  if (options.waitFirst) await sleep(request.pollMs);
   for (;;) {
     const described = await stepFunctions().send(new DescribeExecutionCommand({ executionArn }));
     if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') return described;

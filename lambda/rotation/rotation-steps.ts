@@ -19,6 +19,7 @@ import { generationPolicyOf, withPassword } from '../secret/device-secret';
 import { randomPasswordRequest } from '../secret/password-policy';
 import { changesDevice, ensureFirstInLine } from './concurrency';
 import { RotationStateError } from './errors';
+import { ACTION_OF, parseRotationExecutionName, rotationExecutionBase, secretTag } from './execution-names';
 import { runExecution } from './executions';
 
 export interface WorkflowSettings {
@@ -87,7 +88,7 @@ export async function setSecret(event: StepEvent, workflow: WorkflowSettings): P
   if (secret === undefined) return { done: 'nothing-to-do' };
   await runExecution({
     ...workflow,
-    baseName: `set-${event.ClientRequestToken}`,
+    baseName: rotationExecutionBase('set', secret.arn, event.ClientRequestToken),
     input: { action: 'set', secretArn: secret.arn, token: event.ClientRequestToken },
     secretArn: secret.arn,
   });
@@ -104,7 +105,7 @@ export async function testSecret(event: StepEvent, workflow: WorkflowSettings): 
   const hasPendingValue = (await readDeviceSecret(secret.arn, { token: event.ClientRequestToken })) !== undefined;
   await runExecution({
     ...workflow,
-    baseName: `${hasPendingValue ? 'test' : 'check'}-${event.ClientRequestToken}`,
+    baseName: rotationExecutionBase(hasPendingValue ? 'test' : 'check', secret.arn, event.ClientRequestToken),
     input: hasPendingValue
       ? { action: 'test', secretArn: secret.arn, token: event.ClientRequestToken }
       : { action: 'verify', secretArn: secret.arn },
@@ -167,8 +168,23 @@ export async function describeDevice(
 ): Promise<{ secretArn: string; vendor: string; host: string; port: number }> {
   const secret = await describeSecret(secretArn);
   const current = await requireDeviceSecret(secret.arn, { stage: AWSCURRENT });
+  refuseMisusedReservedName(secret.arn, execution);
   if (changesDevice(execution.action) && execution.executionArn !== undefined && execution.stateMachineArn !== undefined) {
     await ensureFirstInLine({ stateMachineArn: execution.stateMachineArn, executionArn: execution.executionArn, secret });
   }
   return { secretArn: secret.arn, vendor: current.vendor, host: current.host, port: current.port ?? 443 };
+}
+
+/** A reserved execution name (see execution-names.ts) must be for this secret and run its purpose's action. */
+function refuseMisusedReservedName(secretArn: string, execution: { action?: string; executionArn?: string }): void {
+  const name = execution.executionArn?.split(':').pop() ?? '';
+  const reserved = parseRotationExecutionName(name);
+  if (reserved === undefined) return;
+  if (reserved.tag !== secretTag(secretArn) || execution.action !== ACTION_OF[reserved.purpose]) {
+    throw new RotationStateError(
+      secretArn,
+      `execution name "${name}" has the shape reserved for the rotation function's "${reserved.purpose}" executions of another secret or action; ` +
+        'nothing was done. Start console executions with another name (or none).',
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { secretTag } from '../../lambda/rotation/execution-names';
 import type { LocalEngine } from '../../local/engine/local-engine';
 import type { SimulatedDevice } from '../../local/simulators';
 import { startSimulator } from '../../local/simulators';
@@ -176,6 +177,22 @@ describe('a valid secret the rotation cannot act on', () => {
     expect(rotate.cause).toMatch(/rotation is not enabled on this secret/);
     expect(device.requests.length).toBe(requestsBefore);
     expect(device.passwordOf(USER)).toBe(devicePassword);
+    expectUnchangedBut(secretArn, before, undefined, false);
+  });
+
+  test('a console execution named like the rotation function\'s executions of another secret: refused at its first task, the device untouched', async () => {
+    const secretArn = await engine.createDeviceSecret('bad/reserved-name', validSecret());
+    await engine.rotateSecret(secretArn, { rotateImmediately: false });
+    const before = versionsOf(secretArn);
+    const requestsBefore = device.requests.length;
+    const name = `set-${secretTag('arn:aws:secretsmanager:us-east-1:000000000000:secret:someone-else')}-${randomUUID()}`;
+    const rotate = await engine.runExecution({ action: 'rotate', secretArn }, name);
+    expect(rotate.status).toBe('FAILED');
+    expect(rotate.error).toBe('RotationStateError');
+    expect(rotate.cause).toContain(secretArn);
+    const message = (JSON.parse(rotate.cause ?? '{}') as { errorMessage?: string }).errorMessage;
+    expect(message).toContain(`execution name "${name}" has the shape reserved for the rotation function's "set" executions`);
+    expect(device.requests.length).toBe(requestsBefore);
     expectUnchangedBut(secretArn, before, undefined, false);
   });
 });

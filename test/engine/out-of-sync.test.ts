@@ -68,10 +68,10 @@ async function outOfSyncDevice(vendor: Vendor, name: string, setup: Setup = {}) 
 
 const stored = (secretArn: string) => engine.stored(secretArn);
 
-/** The states the `set-<token>` (or `test-<token>`) execution of the secret's pending (or just finished) rotation entered. */
+/** The states the `set-<tag>-<token>` (or `test-…`) execution of the secret's pending (or just finished) rotation entered. */
 async function statesEntered(token: string, purpose: 'set' | 'test' = 'set'): Promise<string[]> {
   const listed = await engine.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: engine.stateMachineArn, maxResults: 1000 }));
-  const execution = (listed.executions ?? []).find((e) => e.name === `${purpose}-${token}`);
+  const execution = (listed.executions ?? []).find((e) => e.name?.startsWith(`${purpose}-`) === true && e.name.endsWith(token));
   expect(execution).toBeDefined();
   const events = await engine.history(execution?.executionArn as string);
   return events.map((event) => event.stateEnteredEventDetails?.name).filter((name): name is string => name !== undefined);

@@ -1,4 +1,5 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { secretTag } from '../../lambda/rotation/execution-names';
 import type { Context } from 'aws-lambda';
 import { VENDORS, type Vendor } from '../../lambda/device/types';
 import { handlerFor } from '../../local/engine/functions';
@@ -107,7 +108,8 @@ describe.each(VENDORS)('%s', (vendor) => {
     const executions = await engine.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: engine.stateMachineArn }));
     const names = (executions.executions ?? []).map((execution) => execution.name ?? '').filter((name) => name.startsWith('set-') || name.startsWith('test-'));
     const token = stored(secretArn).withStage('AWSCURRENT')?.VersionId;
-    expect(names.filter((name) => name.endsWith(token as string)).sort()).toEqual([`set-${token}`, `test-${token}`]);
+    const tag = secretTag(secretArn);
+    expect(names.filter((name) => name.endsWith(token as string)).sort()).toEqual([`set-${tag}-${token}`, `test-${tag}-${token}`]);
   });
 
   test('RotateImmediately=false runs only testSecret: it logs in with AWSCURRENT and changes nothing', async () => {

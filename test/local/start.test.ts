@@ -15,8 +15,8 @@ describe('npm start', () => {
     for (const vendor of VENDORS) expect(out).toContain(`  ${vendor}: OK`);
     expect(out.match(/logs in: yes/g)).toHaveLength(VENDORS.length);
     expect(out.match(/old password refused: yes/g)).toHaveLength(VENDORS.length);
-    expect(out).toMatch(/execution set-[0-9a-f-]{36}\n/);
-    expect(out).toMatch(/execution test-[0-9a-f-]{36}\n/);
+    expect(out).toMatch(/execution set-[0-9a-f]{10}-[0-9a-f-]{36}\n/);
+    expect(out).toMatch(/execution test-[0-9a-f]{10}-[0-9a-f-]{36}\n/);
     expect(out).toMatch(/✓ mPower: Retype new password +\d+ ms/);
     expect(out).toContain('All 4 device(s) OK.');
     // The functions' JSON log lines stay out of the way unless asked for.
@@ -39,7 +39,7 @@ describe('npm start', () => {
     const out = lines.join('\n');
     expect(code).toBe(0);
     expect(out).toMatch(/✗ Unified Assurance: Log in and change password .* failed: PasswordRejectedError/);
-    const failedToken = /execution set-([0-9a-f-]{36})/.exec(out)?.[1];
+    const failedToken = /execution set-[0-9a-f]{10}-([0-9a-f-]{36})/.exec(out)?.[1];
     expect(out).toContain(`AWSCURRENT  ${failedToken}`);
   }, 30_000);
 
