@@ -8,6 +8,13 @@ import type { ClientOptions, DeviceEndpoint, WarningLogger } from './types';
 export const DEFAULT_PORT = 443;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
+/**
+ * A connection the device kept open is reused for the next request within this long (the steps of one task follow
+ * each other at once): on a real network that saves the TCP and TLS handshakes, two or three round trips a request.
+ * Shorter than the usual server keep-alive timeouts (5 s and up), so a reused connection is rarely one the device
+ * is closing just then.
+ */
+const REUSE_WITHIN_MS = 1_000;
 
 export interface DeviceRequest {
   readonly method: 'GET' | 'POST';
@@ -21,6 +28,16 @@ export interface DeviceResponse {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
+}
+
+interface Exchanged extends DeviceResponse {
+  /** The device keeps the connection open for another request. */
+  readonly keepAlive: boolean;
+}
+
+interface IdleConnection {
+  readonly socket: TLSSocket;
+  readonly timer: NodeJS.Timeout;
 }
 
 /** The step being run and the secret values it handles, so that no error can carry them. */
@@ -38,12 +55,14 @@ function sharedLogger(): WarningLogger {
 /**
  * HTTPS to one device: a deadline per request (connection, handshake and answer together), the device's TLS
  * settings checked before any request byte leaves, and every failure turned into a typed error naming the step.
+ * A connection is verified once, when it is made, and reused by the next request if the device kept it open.
  * HTTP 5xx answers become `DeviceUnreachableError` here; everything else is for the vendor client to read.
  */
 export class DeviceHttp {
   readonly host: string;
   readonly port: number;
   private readonly timeoutMs: number;
+  private idle: IdleConnection | undefined;
 
   constructor(
     readonly endpoint: DeviceEndpoint,
@@ -68,15 +87,19 @@ export class DeviceHttp {
   async request(context: StepContext, request: DeviceRequest): Promise<DeviceResponse> {
     const site = this.site(context);
     const signal = AbortSignal.timeout(this.timeoutMs);
-    let socket: TLSSocket;
-    try {
-      socket = await connectVerified(this.host, this.port, this.endpoint.tls ?? {}, signal);
-    } catch (error) {
-      throw this.connectionError(site, error, signal);
+    let socket = this.takeIdle();
+    if (socket === undefined) {
+      try {
+        socket = await connectVerified(this.host, this.port, this.endpoint.tls ?? {}, signal);
+      } catch (error) {
+        throw this.connectionError(site, error, signal);
+      }
     }
     const progress = { sent: false };
+    let keep = false;
     try {
-      const response = await exchange(socket, this.host, this.port, request, signal, progress);
+      const { keepAlive, ...response } = await exchange(socket, this.host, this.port, request, signal, progress);
+      keep = keepAlive;
       if (response.status >= 500) {
         throw new DeviceUnreachableError(site, 'the device failed to handle the request', true, {
           httpStatus: response.status,
@@ -88,8 +111,35 @@ export class DeviceHttp {
       if (error instanceof DeviceUnreachableError || error instanceof ProtocolError) throw error;
       throw this.exchangeError(site, error, signal, progress.sent);
     } finally {
-      socket.destroy();
+      if (keep) this.keepIdle(socket);
+      else socket.destroy();
     }
+  }
+
+  /** The connection kept from the last request, if the device has not closed it; never one that is in use. */
+  private takeIdle(): TLSSocket | undefined {
+    const idle = this.idle;
+    this.idle = undefined;
+    if (idle === undefined) return undefined;
+    clearTimeout(idle.timer);
+    idle.socket.ref();
+    if (idle.socket.destroyed || !idle.socket.readable || !idle.socket.writable) {
+      idle.socket.destroy();
+      return undefined;
+    }
+    return idle.socket;
+  }
+
+  /** Keeps a connection for the next request, closing it unused after `REUSE_WITHIN_MS`; it holds no process open. */
+  private keepIdle(socket: TLSSocket): void {
+    this.idle?.socket.destroy();
+    const timer = setTimeout(() => {
+      if (this.idle?.socket === socket) this.idle = undefined;
+      socket.destroy();
+    }, REUSE_WITHIN_MS);
+    timer.unref();
+    socket.unref();
+    this.idle = { socket, timer };
   }
 
   private connectionError(site: ErrorSite, error: unknown, signal: AbortSignal): Error {
@@ -129,9 +179,9 @@ function exchange(
   request: DeviceRequest,
   signal: AbortSignal,
   progress: { sent: boolean },
-): Promise<DeviceResponse> {
+): Promise<Exchanged> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    const headers: Record<string, string> = { accept: 'application/json', connection: 'keep-alive', ...request.headers };
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
     const req = http.request({
       host,
@@ -159,7 +209,8 @@ function exchange(
       });
       res.once('error', reject);
       res.once('end', () => {
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        const keepAlive = res.headers.connection?.toLowerCase() !== 'close' && res.httpVersion === '1.1';
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), keepAlive });
       });
     });
     req.end(request.body);
