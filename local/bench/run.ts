@@ -52,8 +52,6 @@ export interface RotationPart {
    * 1.0 means the rotator waits for nothing but the device; above it, something waits per request.
    */
   readonly perRequestRatio: Readonly<Record<string, number>>;
-  /** The device latency above which the wall-time ratio meets its target, given the fixed overhead (ms). */
-  readonly ratioMetFromLatencyMs: Readonly<Record<string, number>>;
 }
 
 export interface BenchResults {
@@ -83,7 +81,6 @@ async function rotationPart(latencyMs: number, runs: number, log: (line: string)
   const results: VendorBenchResult[] = [];
   const fixedOverheadMs: Record<string, number> = {};
   const perRequestRatio: Record<string, number> = {};
-  const ratioMetFromLatencyMs: Record<string, number> = {};
   try {
     for (const subject of Object.keys(PROTOCOL_MINIMUM) as BenchSubject[]) {
       log(`rotation: ${subject}…`);
@@ -93,14 +90,11 @@ async function rotationPart(latencyMs: number, runs: number, log: (line: string)
       const requests = result.roundTrips.total;
       fixedOverheadMs[subject] = fixed;
       perRequestRatio[subject] = (result.wallMs.median - fixed) / (requests * latencyMs);
-      // wall(L) ≈ fixed + slope·N·L ≤ target·N·L  ⇔  L ≥ fixed / ((target − slope)·N)
-      const headroom = BENCH_TARGETS.maxWallRatio - perRequestRatio[subject];
-      ratioMetFromLatencyMs[subject] = headroom > 0 ? fixed / (headroom * requests) : Number.POSITIVE_INFINITY;
     }
   } finally {
     await engine.stop();
   }
-  return { latencyMs, runs, results, fixedOverheadMs, perRequestRatio, ratioMetFromLatencyMs };
+  return { latencyMs, runs, results, fixedOverheadMs, perRequestRatio };
 }
 
 async function fleetPart(devices: number, concurrency: number, latencyMs: number, log: (line: string) => void): Promise<FleetResult> {

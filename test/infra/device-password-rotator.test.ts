@@ -105,6 +105,14 @@ describe('functions', () => {
   });
 });
 
+describe('the rotation function waiting for its executions', () => {
+  it('polls every 2 s by default, or at the interval given', () => {
+    const pollOf = (built: Built) => functionsByKind(built.resources).rotation![1].Properties!.Environment.Variables.EXECUTION_POLL_MS;
+    expect(pollOf(base)).toBe('2000');
+    expect(pollOf(build(() => ({ executionPollInterval: Duration.millis(500) })))).toBe('500');
+  });
+});
+
 describe('the state machine ARN cycle', () => {
   it('names the state machine so that the rotation function knows its ARN without referring to it', () => {
     const [smId, sm] = resourcesOfType(base.resources, 'AWS::StepFunctions::StateMachine')[0]!;
