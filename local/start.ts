@@ -17,7 +17,7 @@ import { VENDORS, type Vendor } from '../lambda/device/types';
 import { endpointOf, parseDeviceSecret } from '../lambda/secret/device-secret';
 import { type LocalEngine, startLocalEngine } from './engine/local-engine';
 import { ExecutionFollower } from './progress';
-import { CHANGE_REQUEST, type FaultRule, type SimulatedDevice, startSimulator } from './simulators';
+import { CHANGE_REQUEST, deviceSecretFor, type FaultRule, type SimulatedDevice, startSimulator } from './simulators';
 
 export const ACTIONS = ['rotate', 'verify', 'resume'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -58,14 +58,7 @@ interface DeviceUnderTest {
 async function setUp(engine: LocalEngine, vendor: Vendor, fault: FaultRule | undefined): Promise<DeviceUnderTest> {
   const initialPassword = `Init!${randomBytes(6).toString('hex')}Q7`;
   const device = await startSimulator(vendor, { users: [{ username: USER, password: initialPassword }], faults: fault === undefined ? [] : [fault] });
-  const secretArn = await engine.createDeviceSecret(`devices/${vendor}`, {
-    vendor,
-    host: device.host,
-    port: device.port,
-    username: USER,
-    password: initialPassword,
-    tls: { certificateSha256: device.fingerprint256 },
-  });
+  const secretArn = await engine.createDeviceSecret(`devices/${vendor}`, deviceSecretFor(device, { username: USER, password: initialPassword }));
   return { vendor, device, secretArn, initialPassword };
 }
 

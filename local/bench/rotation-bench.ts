@@ -5,13 +5,13 @@
  * took, the AWS API calls it made, and what they cost at list prices.
  */
 import { ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { request } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import type { Vendor } from '../../lambda/device/types';
 import { forgetRegisteredWso2Clients } from '../../lambda/device/vendors/wso2-emm';
 import type { CfnTemplate } from '../engine/synthesized-workflow';
 import type { LocalEngine } from '../engine/local-engine';
-import { type SimulatedDevice, type SimulatorOptions, startSimulator } from '../simulators';
+import { deviceSecretFor, type SimulatedDevice, type SimulatorOptions, startSimulator } from '../simulators';
+import { registerOAuthClientByHand } from '../simulators/wso2-emm';
 import { type Architecture, type CostPerRotation, costOf } from './pricing';
 import { type BenchSubject, countRoundTrips, PROTOCOL_MINIMUM, type RoundTripCount } from './protocol-minimum';
 
@@ -95,38 +95,6 @@ async function executionArns(engine: LocalEngine): Promise<Set<string>> {
   return arns;
 }
 
-/** A WSO2 OAuth application registered on the device beforehand, as an operator would (the secret's `oauthClient`). */
-export function registerWso2Client(device: SimulatedDevice, password: string): Promise<{ clientId: string; clientSecret: string }> {
-  const body = JSON.stringify({ owner: USER, clientName: 'rotator-bench', grantType: 'password refresh_token', tokenScope: 'default', saasApp: true });
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: device.host,
-        port: device.port,
-        method: 'POST',
-        path: '/dynamic-client-web/register',
-        ca: device.certificatePem,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Basic ${Buffer.from(`${USER}:${password}`).toString('base64')}`,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { client_id?: string; client_secret?: string };
-          if (answer.client_id === undefined || answer.client_secret === undefined) reject(new Error(`registration refused (HTTP ${res.statusCode})`));
-          else resolve({ clientId: answer.client_id, clientSecret: answer.client_secret });
-        });
-      },
-    );
-    req.once('error', reject);
-    req.end(body);
-  });
-}
-
 export function vendorOf(subject: BenchSubject): Vendor {
   return subject === 'wso2-emm (dynamic registration)' ? 'wso2-emm' : subject;
 }
@@ -136,16 +104,11 @@ export async function benchDevice(engine: LocalEngine, subject: BenchSubject, op
   const vendor = vendorOf(subject);
   const password = `Bench-${randomBytes(8).toString('hex')}!7`;
   const device = await startSimulator(vendor, { users: [{ username: USER, password }], ...options.simulator });
-  const oauthClient = subject === 'wso2-emm' ? await registerWso2Client(device, password) : undefined;
+  const oauthClient = subject === 'wso2-emm' ? await registerOAuthClientByHand(device, { username: USER, password }, 'rotator-bench') : undefined;
   // Every request, from now on: the registration above is the operator's, not the rotation's.
   if (options.latencyMs > 0) device.injectFault({ fault: { kind: 'latency', ms: options.latencyMs }, times: Infinity });
   const secretArn = await engine.createDeviceSecret(options.name ?? `bench/${vendor}-${randomBytes(4).toString('hex')}`, {
-    vendor,
-    host: device.host,
-    port: device.port,
-    username: USER,
-    password,
-    tls: { certificateSha256: device.fingerprint256 },
+    ...deviceSecretFor(device, { username: USER, password }),
     ...(oauthClient === undefined ? {} : { oauthClient }),
   });
   return { device, secretArn, initialPassword: password };

@@ -30,3 +30,15 @@ export function startSimulator(vendor: Vendor, options: SimulatorOptions): Promi
   if (start === undefined) throw new Error(`no simulator for vendor "${String(vendor)}"`);
   return start(options);
 }
+
+/** The fields of a device secret that reach a simulated device: its vendor and address, its certificate pinned. */
+export function deviceSecretFor(device: SimulatedDevice, credentials: { username: string; password: string }): Record<string, unknown> {
+  return {
+    vendor: device.vendor,
+    host: device.host,
+    port: device.port,
+    username: credentials.username,
+    password: credentials.password,
+    tls: { certificateSha256: device.fingerprint256 },
+  };
+}

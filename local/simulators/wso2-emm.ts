@@ -1,3 +1,4 @@
+import { request } from 'node:https';
 import type { AccountStore } from './accounts';
 import { field, type SimRequest, type SimResponse, type SimulatedDevice, type SimulatorOptions, startDeviceServer } from './device-server';
 import type { PasswordPolicy } from './password-policy';
@@ -220,4 +221,44 @@ function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number) {
       { method: 'POST' as const, path: '/mdm-admin/users/change-password', operation: 'change-password', handle: changePassword },
     ],
   };
+}
+
+/**
+ * Registers an OAuth application on a simulated WSO2 device the way an operator does by hand before putting its
+ * credentials in the device secret (`oauthClient`): one `/dynamic-client-web/register` call with the user's Basic
+ * credentials, the device's certificate trusted.
+ */
+export function registerOAuthClientByHand(
+  device: SimulatedDevice,
+  credentials: { username: string; password: string },
+  clientName = 'operator-app',
+): Promise<{ clientId: string; clientSecret: string }> {
+  const body = JSON.stringify({ owner: credentials.username, clientName, grantType: 'password refresh_token', tokenScope: 'default', saasApp: true });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: device.host,
+        port: device.port,
+        method: 'POST',
+        path: '/dynamic-client-web/register',
+        ca: device.certificatePem,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { client_id?: string; client_secret?: string };
+          if (answer.client_id === undefined || answer.client_secret === undefined) reject(new Error(`registration refused (HTTP ${res.statusCode})`));
+          else resolve({ clientId: answer.client_id, clientSecret: answer.client_secret });
+        });
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
 }

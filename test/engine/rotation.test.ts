@@ -5,7 +5,7 @@ import { VENDORS, type Vendor } from '../../lambda/device/types';
 import { handlerFor } from '../../local/engine/functions';
 import type { LocalEngine } from '../../local/engine/local-engine';
 import type { SimulatedDevice } from '../../local/simulators';
-import { CHANGE_REQUEST, startSimulator } from '../../local/simulators';
+import { CHANGE_REQUEST, deviceSecretFor, startSimulator } from '../../local/simulators';
 import { canaryPassword } from '../helpers/canary';
 import { useLocalEngine } from '../helpers/engine-harness';
 
@@ -29,14 +29,7 @@ async function deviceWithSecret(vendor: Vendor, name: string) {
   secretsSeen.push(password);
   const device = await startSimulator(vendor, { users: [{ username: USER, password }] });
   devices.push(device);
-  const secretArn = await engine.createDeviceSecret(name, {
-    vendor,
-    host: device.host,
-    port: device.port,
-    username: USER,
-    password,
-    tls: { certificateSha256: device.fingerprint256 },
-  });
+  const secretArn = await engine.createDeviceSecret(name, deviceSecretFor(device, { username: USER, password }));
   return { device, secretArn, oldPassword: password };
 }
 

@@ -1,9 +1,8 @@
-import { request } from 'node:https';
 import { AuthenticationFailedError, PasswordRejectedError, ProtocolError, SessionExpiredError } from '../../../../lambda/device/errors';
 import type { DeviceEndpoint } from '../../../../lambda/device/types';
 import { Wso2EmmClient, type Wso2OAuthClientCredentials } from '../../../../lambda/device/vendors/wso2-emm';
 import type { SimulatedDevice } from '../../../../local/simulators/device-server';
-import { startWso2EmmSimulator, type Wso2EmmSimulatorOptions } from '../../../../local/simulators/wso2-emm';
+import { registerOAuthClientByHand, startWso2EmmSimulator, type Wso2EmmSimulatorOptions } from '../../../../local/simulators/wso2-emm';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';
 import { describeClientContract } from './client-contract';
 
@@ -44,35 +43,7 @@ describe('WSO2 EMM specifics', () => {
     expectNoSecrets(errorText(error), [password, ...extra, ...device.issuedTokens()]);
   }
 
-  /** Registers an OAuth application by hand, as an operator would before configuring its credentials. */
-  function registerByHand(): Promise<Wso2OAuthClientCredentials> {
-    return new Promise((resolve, reject) => {
-      const body = JSON.stringify({ owner: USER, clientName: 'operator-app', grantType: 'password refresh_token', tokenScope: 'default', saasApp: true });
-      const req = request(
-        {
-          host: device.host,
-          port: device.port,
-          method: 'POST',
-          path: '/dynamic-client-web/register',
-          ca: device.certificatePem,
-          headers: {
-            'content-type': 'application/json',
-            authorization: `Basic ${Buffer.from(`${USER}:${password}`).toString('base64')}`,
-          },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-          res.on('end', () => {
-            const answer = JSON.parse(text) as { client_id: string; client_secret: string };
-            resolve({ clientId: answer.client_id, clientSecret: answer.client_secret });
-          });
-        },
-      );
-      req.once('error', reject);
-      req.end(body);
-    });
-  }
+  const registerByHand = (): Promise<Wso2OAuthClientCredentials> => registerOAuthClientByHand(device, { username: USER, password });
 
   afterEach(async () => {
     await device.stop();
