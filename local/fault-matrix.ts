@@ -19,7 +19,6 @@
  *
  * Exit code 0 when every case holds every invariant, 1 otherwise, 2 for a bad command line.
  */
-import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { secretForms } from '../lambda/device/errors';
@@ -218,16 +217,7 @@ export interface MatrixContext {
 
 async function newExecutionHistories(context: MatrixContext): Promise<string> {
   const { engine, seenExecutions } = context;
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await engine.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: engine.stateMachineArn, maxResults: 1000, nextToken }));
-    for (const execution of page.executions ?? []) {
-      const arn = execution.executionArn as string;
-      if (!seenExecutions.has(arn)) arns.push(arn);
-    }
-    nextToken = page.nextToken;
-  } while (nextToken !== undefined);
+  const arns = (await engine.executionArns()).filter((arn) => !seenExecutions.has(arn));
   const texts: string[] = [];
   for (const arn of arns) {
     seenExecutions.add(arn);

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { median } from './stats';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** Under `.local/`, which git ignores; inside the repository so the bundles' `@aws-sdk/*` resolve from its node_modules. */
@@ -277,12 +278,6 @@ export async function timeRequireInFreshNode(load: FreshLoad): Promise<number> {
 export function loadTimingOf(samplesMs: readonly number[]): LoadTiming {
   if (samplesMs.length === 0) throw new Error('no load samples');
   return { medianMs: median(samplesMs), minMs: Math.min(...samplesMs), samplesMs };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** What the project's code adds to the load: median(bundle) − median(SDK only). */

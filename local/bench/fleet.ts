@@ -9,6 +9,7 @@ import type { LocalEngine } from '../engine/local-engine';
 import { makeSelfSignedCertificate } from '../simulators/certificate';
 import type { SimulatedDevice } from '../simulators';
 import { benchDevice, rotationProblem } from './rotation-bench';
+import { callsSince, percentile } from './stats';
 
 export interface FleetOptions {
   readonly devices: number;
@@ -68,11 +69,6 @@ function memoryWatch(intervalMs = 25) {
       return { peakRss, peakHeap };
     },
   };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
@@ -143,12 +139,9 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
     const onDevice = member.device.passwordOf('admin');
     return onDevice === stored.current && stored.previous === member.initialPassword && onDevice !== member.initialPassword;
   }).length;
-  const apiAfter = engine.apiCalls();
-  const apiCallsPerRotation: Record<string, number> = {};
-  for (const [name, count] of Object.entries(apiAfter)) {
-    const delta = count - (apiBefore[name] ?? 0);
-    if (delta > 0) apiCallsPerRotation[name] = delta / members.length;
-  }
+  const apiCallsPerRotation = Object.fromEntries(
+    Object.entries(callsSince(engine.apiCalls(), apiBefore)).map(([name, count]) => [name, count / members.length]),
+  );
   await Promise.all(members.map((member) => member.device.stop()));
   const sorted = [...durations].sort((a, b) => a - b);
   return {

@@ -1,4 +1,5 @@
 import type { BenchResults } from './run';
+import { callsTo } from './stats';
 
 /** A Markdown table: readable as text, rendered in README. */
 export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -33,14 +34,12 @@ function rotationSection(results: BenchResults): string[] {
       (part.perRequestRatio[r.subject] ?? Number.NaN).toFixed(2),
     ];
   });
-  const sum = (calls: Readonly<Record<string, number>>, prefix: string) =>
-    Object.entries(calls).filter(([name]) => name.startsWith(prefix)).reduce((total, [, n]) => total + n, 0);
   const costRows = part.results.map((r) => [
     r.subject,
     `${r.executions}`,
     `${r.stateTransitions}`,
     Object.entries(r.lambdaInvocationsByFunction).map(([fn, n]) => `${n} ${fn.startsWith('RotatorRotation') ? 'rotation' : 'device'}`).join(' + '),
-    `${sum(r.apiCalls, 'secretsmanager.')} / ${sum(r.apiCalls, 'TrentService.')} / ${sum(r.apiCalls, 'AWSStepFunctions.')}`,
+    `${callsTo(r.apiCalls, 'secretsmanager.')} / ${callsTo(r.apiCalls, 'TrentService.')} / ${callsTo(r.apiCalls, 'AWSStepFunctions.')}`,
     `${mark(r.cost.targetScopeUsd < targets.maxCostUsd)} ${usd(r.cost.targetScopeUsd)}`,
     `${usd(r.cost.stateTransitionsUsd)} + ${usd(r.cost.lambdaRequestsUsd)} + ${usd(r.cost.lambdaDurationUsd)}`,
     usd(r.cost.totalUsd),

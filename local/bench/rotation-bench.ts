@@ -4,7 +4,7 @@
  * late. Per rotation: the device requests it made, its wall time, the state transitions and Lambda invocations it
  * took, the AWS API calls it made, and what they cost at list prices.
  */
-import { ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import type { Vendor } from '../../lambda/device/types';
 import { forgetRegisteredWso2Clients } from '../../lambda/device/vendors/wso2-emm';
@@ -14,6 +14,7 @@ import { deviceSecretFor, type SimulatedDevice, type SimulatorOptions, startSimu
 import { registerOAuthClientByHand } from '../simulators/wso2-emm';
 import { type Architecture, type CostPerRotation, costOf } from './pricing';
 import { type BenchSubject, countRoundTrips, PROTOCOL_MINIMUM, type RoundTripCount } from './protocol-minimum';
+import { callsSince, callsTo, median } from './stats';
 
 const USER = 'admin';
 
@@ -72,29 +73,6 @@ export function stateTransitionsOf(history: readonly HistoryEvent[]): number {
   return entered + Math.max(0, scheduled - taskEntered);
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  const changed: Record<string, number> = {};
-  for (const [name, count] of Object.entries(after)) if (count - (before[name] ?? 0) > 0) changed[name] = count - (before[name] ?? 0);
-  return changed;
-}
-
-async function executionArns(engine: LocalEngine): Promise<Set<string>> {
-  const arns = new Set<string>();
-  let nextToken: string | undefined;
-  do {
-    const page = await engine.clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: engine.stateMachineArn, maxResults: 1000, nextToken }));
-    for (const execution of page.executions ?? []) arns.add(execution.executionArn as string);
-    nextToken = page.nextToken;
-  } while (nextToken !== undefined);
-  return arns;
-}
-
 export function vendorOf(subject: BenchSubject): Vendor {
   return subject === 'wso2-emm (dynamic registration)' ? 'wso2-emm' : subject;
 }
@@ -131,7 +109,7 @@ export async function measureRotation(engine: LocalEngine, device: SimulatedDevi
   const requestsBefore = device.requests.length;
   const connectionsBefore = device.connections();
   const invocationsBefore = engine.lambda.invocations.length;
-  const executionsBefore = await executionArns(engine);
+  const executionsBefore = new Set(await engine.executionArns());
   const apiBefore = engine.apiCalls();
   const oldPassword = engine.stored(secretArn).current ?? '';
 
@@ -139,10 +117,10 @@ export async function measureRotation(engine: LocalEngine, device: SimulatedDevi
   await engine.rotateSecret(secretArn);
   const wallMs = performance.now() - started;
 
-  const apiCalls = difference(engine.apiCalls(), apiBefore);
+  const apiCalls = callsSince(engine.apiCalls(), apiBefore);
   const problem = rotationProblem(engine, device, secretArn, oldPassword);
   if (problem !== undefined) throw new Error(`${device.vendor}: the benchmark rotation did not succeed: ${problem}`);
-  const newExecutions = [...(await executionArns(engine))].filter((arn) => !executionsBefore.has(arn));
+  const newExecutions = (await engine.executionArns()).filter((arn) => !executionsBefore.has(arn));
   let stateTransitions = 0;
   for (const arn of newExecutions) stateTransitions += stateTransitionsOf(await engine.history(arn));
   return {
@@ -201,7 +179,6 @@ export async function benchVendor(engine: LocalEngine, subject: BenchSubject, op
     const setting = settings.get(invocation.functionName) ?? { memoryMb: 128, architecture: 'x86_64' as const };
     return { durationMs: invocation.durationMs, ...setting };
   });
-  const sum = (prefix: string) => Object.entries(last.apiCalls).filter(([name]) => name.startsWith(prefix)).reduce((total, [, n]) => total + n, 0);
   return {
     subject,
     vendor: vendorOf(subject),
@@ -217,7 +194,7 @@ export async function benchVendor(engine: LocalEngine, subject: BenchSubject, op
     lambdaInvocations: last.invocations.length,
     lambdaInvocationsByFunction: invocationsByFunction,
     apiCalls: last.apiCalls,
-    cost: costOf({ stateTransitions: last.stateTransitions, invocations: billed, secretsManagerCalls: sum('secretsmanager.'), kmsCalls: sum('TrentService.') }),
+    cost: costOf({ stateTransitions: last.stateTransitions, invocations: billed, secretsManagerCalls: callsTo(last.apiCalls, 'secretsmanager.'), kmsCalls: callsTo(last.apiCalls, 'TrentService.') }),
     unstable,
   };
 }

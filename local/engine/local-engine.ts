@@ -96,6 +96,18 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
     return events;
   }
 
+  /** The ARN of every execution of the state machine, all pages. */
+  async function executionArns(): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }));
+      for (const execution of page.executions ?? []) arns.push(execution.executionArn as string);
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return arns;
+  }
+
   return {
     url: server.url,
     stateMachineArn,
@@ -160,10 +172,11 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
       };
     },
 
+    executionArns,
+
     /** Every execution's full history, as JSON text: what a leak scan reads. */
     async allHistoriesText(): Promise<string> {
-      const listed = await clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000 }));
-      const texts = await Promise.all((listed.executions ?? []).map(async (execution) => JSON.stringify(await history(execution.executionArn as string))));
+      const texts = await Promise.all((await executionArns()).map(async (arn) => JSON.stringify(await history(arn))));
       return texts.join('\n');
     },
 
