@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,7 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { VENDORS, type Vendor } from '../lambda/device/types';
-import { buildRotationWorkflow } from './rotation-workflow';
+import { buildRotationWorkflow, type WorkflowSurface } from './rotation-workflow';
 
 /** Repository root: the handlers' entry files and the lock file NodejsFunction bundles against are found from here. */
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -328,12 +329,20 @@ export interface DevicePasswordRotatorProps {
   readonly secretsKey?: kms.IKey;
 
   /**
-   * The state machine's name. It is fixed so that its ARN is known before it exists (see `stateMachineArn`),
-   * and it must be unique in the account and region.
+   * The rotation state machine's name. It is fixed so that its ARN is known before it exists (see `stateMachineArn`),
+   * and it must be unique in the account and region. The console state machine is named the same with `-console`.
    *
    * @default - a name made from the stack name and this construct's path
    */
   readonly stateMachineName?: string;
+
+  /**
+   * What happens to the device ledger table (failed-login budgets and leases of every rotated account) when it leaves
+   * the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly ledgerRemovalPolicy?: RemovalPolicy;
 
   /**
    * The longest a rotation execution may run.
@@ -380,6 +389,8 @@ interface SecretRef {
   readonly policyArn: string;
   /** Whether `policyArn` ends with the `-??????` wildcard. */
   readonly partial: boolean;
+  /** The full ARN, or the partial ARN without the wildcard: how the device functions recognise a configured secret. */
+  readonly configuredArn: string;
 }
 
 /**
@@ -389,16 +400,22 @@ interface SecretRef {
  * state machine that drives the vendor's device function through the password change, and waits for it.
  */
 export class DevicePasswordRotator extends Construct {
-  /** The rotation workflow (Standard). */
+  /** The rotation function's workflow (Standard): `set` and `test`. Only the rotation function may start it. */
   public readonly stateMachine: sfn.StateMachine;
+  /** The operators' workflow (Standard): `rotate` and `verify`. Grant it with `grantConsole`. */
+  public readonly consoleStateMachine: sfn.StateMachine;
+  /** The device ledger: per rotated account, the failed-login budget and the lease of the execution changing it. */
+  public readonly ledgerTable: dynamodb.Table;
   /** The Secrets Manager rotation function. It also serves state-machine tasks. */
   public readonly rotationFunction: lambda.Function;
   /** One function per vendor: the only code that talks to devices. */
   public readonly deviceFunctions: Readonly<Record<Vendor, lambda.Function>>;
   /** The key of the state machine, the log groups and sealed device sessions. */
   public readonly encryptionKey: kms.IKey;
-  /** The state machine's ARN, known before the state machine exists. */
+  /** The rotation state machine's ARN, known before the state machine exists. */
   public readonly stateMachineArn: string;
+  /** The console state machine's ARN. */
+  public readonly consoleStateMachineArn: string;
   /** The interface endpoints created when `createVpcEndpoints` is set. */
   public readonly vpcEndpoints: readonly ec2.InterfaceVpcEndpoint[];
 
@@ -431,18 +448,14 @@ export class DevicePasswordRotator extends Construct {
     // function starts the state machine (its environment and role policy hold the state machine ARN). Referencing
     // `stateMachine.stateMachineArn` would make each resource depend on the other. A fixed name makes the ARN a
     // plain string of pseudo parameters, known before the state machine exists, so nothing refers back to it.
-    this.stateMachineArn = stack.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: stateMachineName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const executionsArn = stack.formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const consoleStateMachineName = `${stateMachineName}-console`;
+    const machineArn = (name: string) => stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const executionsOf = (name: string) =>
+      stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.stateMachineArn = machineArn(stateMachineName);
+    this.consoleStateMachineArn = machineArn(consoleStateMachineName);
+    const executionsArn = executionsOf(stateMachineName);
+    const consoleExecutionsArn = executionsOf(consoleStateMachineName);
 
     // ---- key and log groups -----------------------------------------------------------------------------------
     this.encryptionKey =
@@ -455,10 +468,11 @@ export class DevicePasswordRotator extends Construct {
 
     const logGroupNames = {
       stateMachine: `/aws/vendedlogs/states/${stateMachineName}`,
+      consoleStateMachine: `/aws/vendedlogs/states/${consoleStateMachineName}`,
       rotation: `/${SERVICE_NAME}/${stateMachineName}/rotation`,
       device: (vendor: Vendor) => `/${SERVICE_NAME}/${stateMachineName}/device/${vendor}`,
     };
-    const allLogGroupNames = [logGroupNames.stateMachine, logGroupNames.rotation, ...VENDORS.map(logGroupNames.device)];
+    const allLogGroupNames = [logGroupNames.stateMachine, logGroupNames.consoleStateMachine, logGroupNames.rotation, ...VENDORS.map(logGroupNames.device)];
     // CloudWatch Logs encrypts with the key only for these log groups (no effect on a key given by ARN).
     this.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -482,6 +496,17 @@ export class DevicePasswordRotator extends Construct {
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
         removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
       });
+
+    // ---- device ledger -------------------------------------------------------------------------------------------
+    this.ledgerTable = new dynamodb.Table(this, 'DeviceLedger', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.encryptionKey,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.ledgerRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
 
     // ---- functions ----------------------------------------------------------------------------------------------
     const vpcProps: Partial<nodejs.NodejsFunctionProps> = props.vpc
@@ -534,6 +559,7 @@ export class DevicePasswordRotator extends Construct {
         environment: {
           FUNCTION_KIND: options.kind,
           POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+          LEDGER_TABLE: this.ledgerTable.tableName,
           ...options.environment,
         },
         bundling: {
@@ -560,9 +586,10 @@ export class DevicePasswordRotator extends Construct {
       entry: 'lambda/handlers/rotation.ts',
       kind: 'rotation',
       description: 'Secrets Manager rotation function for device admin passwords; starts and awaits the rotation workflow',
-      timeout: Duration.minutes(15),
+      timeout: ROTATION_FUNCTION_TIMEOUT,
       environment: {
         STATE_MACHINE_ARN: this.stateMachineArn,
+        LEASE_SECONDS: String((props.stateMachineTimeout ?? Duration.hours(1)).toSeconds()),
         EXECUTION_POLL_MS: String((props.executionPollInterval ?? Duration.seconds(2)).toMilliseconds()),
       },
       logGroupName: logGroupNames.rotation,
@@ -574,8 +601,8 @@ export class DevicePasswordRotator extends Construct {
         entry: `lambda/handlers/device/${vendor}.ts`,
         kind: `device:${vendor}`,
         description: `Talks to ${vendor} devices for the password rotation workflow`,
-        timeout: Duration.minutes(1),
-        environment: { SEAL_KEY_ID: this.encryptionKey.keyArn },
+        timeout: DEVICE_FUNCTION_TIMEOUT,
+        environment: { SEAL_KEY_ID: this.encryptionKey.keyArn, PRIVILEGED_SECRETS: JSON.stringify(privileged.map((p) => p.configuredArn)) },
         logGroupName: logGroupNames.device(vendor),
       });
     }
@@ -629,11 +656,16 @@ export class DevicePasswordRotator extends Construct {
       }),
     );
     rotationRole.addToPrincipalPolicy(
-      // ListExecutions: the concurrency guard looks for an earlier running execution for the same secret.
-      new iam.PolicyStatement({ sid: 'StartTheWorkflow', actions: ['states:StartExecution', 'states:ListExecutions'], resources: [this.stateMachineArn] }),
+      // Only the rotation function may start the rotation state machine (set, test): nobody else is granted it.
+      new iam.PolicyStatement({ sid: 'StartTheWorkflow', actions: ['states:StartExecution'], resources: [this.stateMachineArn] }),
     );
     rotationRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'AwaitTheWorkflow', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executionsArn] }),
+      // DescribeExecution of console executions too: a lease is taken over once its holder has ended.
+      new iam.PolicyStatement({
+        sid: 'AwaitTheWorkflow',
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: [executionsArn, consoleExecutionsArn],
+      }),
     );
     // With a customer-managed key, Step Functions encrypts an execution's input under the caller's identity and
     // decrypts its output for DescribeExecution the same way.
@@ -642,7 +674,7 @@ export class DevicePasswordRotator extends Construct {
         sid: 'WorkflowDataOfThisStateMachine',
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [this.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachineArn } },
+        conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': [this.stateMachineArn, this.consoleStateMachineArn] } },
       }),
     );
     // Secrets Manager may invoke it, for rotations of this account's secrets only (confused deputy).
@@ -683,30 +715,54 @@ export class DevicePasswordRotator extends Construct {
             resources: [this.encryptionKey.keyArn],
             conditions: {
               StringEquals: { 'kms:EncryptionContext:purpose': SEAL_PURPOSE },
-              StringLike: { 'kms:EncryptionContext:secretArn': rotatedArns, 'kms:EncryptionContext:execution': executionsArn },
+              StringLike: { 'kms:EncryptionContext:secretArn': rotatedArns, 'kms:EncryptionContext:execution': [executionsArn, consoleExecutionsArn] },
             },
           }),
         );
       }
     }
 
-    // ---- state machine --------------------------------------------------------------------------------------------
-    const workflowScope = new Construct(this, 'Workflow');
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        buildRotationWorkflow(workflowScope, { rotationFunction: this.rotationFunction, deviceFunctions }),
-      ),
-      timeout: props.stateMachineTimeout ?? Duration.hours(1),
-      tracingEnabled: true,
-      logs: {
-        destination: logGroup('StateMachineLogs', logGroupNames.stateMachine),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: false,
-      },
-      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(this.encryptionKey),
-    });
+    // Every function reads and writes the ledger: one item per account, read-modify-write on its revision.
+    for (const fn of allFunctions) {
+      fn.role!.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'DeviceLedger', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [this.ledgerTable.tableArn] }),
+      );
+      fn.role!.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DeviceLedgerKeyThroughDynamoDB',
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:DescribeKey'],
+          resources: [this.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+        }),
+      );
+    }
+
+    // ---- state machines -------------------------------------------------------------------------------------------
+    const stateMachine = (id: string, name: string, surface: WorkflowSurface, logGroupName: string) =>
+      new sfn.StateMachine(this, id, {
+        stateMachineName: name,
+        stateMachineType: sfn.StateMachineType.STANDARD,
+        comment: `device-password-rotator:${surface}`,
+        definitionBody: sfn.DefinitionBody.fromChainable(
+          buildRotationWorkflow(new Construct(this, surface === 'rotation' ? 'Workflow' : 'ConsoleWorkflow'), {
+            rotationFunction: this.rotationFunction,
+            deviceFunctions,
+            surface,
+            deviceFunctionTimeout: DEVICE_FUNCTION_TIMEOUT,
+            rotationFunctionTimeout: ROTATION_FUNCTION_TIMEOUT,
+          }),
+        ),
+        timeout: props.stateMachineTimeout ?? Duration.hours(1),
+        tracingEnabled: true,
+        logs: {
+          destination: logGroup(`${id}Logs`, logGroupName),
+          level: sfn.LogLevel.ALL,
+          includeExecutionData: false,
+        },
+        encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(this.encryptionKey),
+      });
+    this.stateMachine = stateMachine('StateMachine', stateMachineName, 'rotation', logGroupNames.stateMachine);
+    this.consoleStateMachine = stateMachine('ConsoleStateMachine', consoleStateMachineName, 'console', logGroupNames.consoleStateMachine);
 
     // ---- VPC endpoints --------------------------------------------------------------------------------------------
     const endpoints: ec2.InterfaceVpcEndpoint[] = [];
@@ -740,7 +796,7 @@ export class DevicePasswordRotator extends Construct {
         rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? false,
       });
       // Enabling rotation runs the function (testSecret at least): everything it needs must exist first.
-      schedule.node.addDependency(invokePermission, this.stateMachine, ...allFunctions);
+      schedule.node.addDependency(invokePermission, this.stateMachine, this.ledgerTable, ...allFunctions);
     });
 
     // ---- cdk-nag acknowledgements -----------------------------------------------------------------------------------
@@ -771,20 +827,55 @@ export class DevicePasswordRotator extends Construct {
         });
       }
     }
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Step Functions needs logs:CreateLogDelivery and related log-delivery actions, and X-Ray needs ' +
-        'xray:PutTraceSegments and related actions, none of which support resource-level permissions.',
+    for (const machine of [this.stateMachine, this.consoleStateMachine]) {
+      Validations.of(machine.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Step Functions needs logs:CreateLogDelivery and related log-delivery actions, and X-Ray needs ' +
+          'xray:PutTraceSegments and related actions, none of which support resource-level permissions.',
+      });
+      for (const fn of allFunctions) {
+        Validations.of(machine.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${finding(fn.functionArn)}:*]`,
+          reason: `lambda:InvokeFunction on the versions and aliases of ${fn.node.id} only (the grant CDK makes for a LambdaInvoke task).`,
+        });
+      }
+    }
+    Validations.of(rotationRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${finding(consoleExecutionsArn)}]`,
+      reason: 'states:DescribeExecution of the console executions: a device lease held by one is taken over only once it has ended.',
     });
-    for (const fn of allFunctions) {
-      Validations.of(this.stateMachine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${finding(fn.functionArn)}:*]`,
-        reason: `lambda:InvokeFunction on the versions and aliases of ${fn.node.id} only (the grant CDK makes for a LambdaInvoke task).`,
+  }
+
+  /**
+   * Lets an operator use the console: start `rotate` and `verify` executions of the console state machine and follow
+   * them. Nothing here lets the grantee start the rotation state machine (`set`, `test`), which only the rotation
+   * function may start.
+   */
+  grantConsole(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stack.splitArn(this.consoleStateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['states:StartExecution'], resourceArns: [this.consoleStateMachineArn] });
+    grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resourceArns: [executions] }));
+    if (Construct.isConstruct(grantee)) {
+      Validations.of(grantee).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${flattenForNag(stack.resolve(executions))}]`,
+        reason: 'states:DescribeExecution and GetExecutionHistory on the executions of the rotator console state machine only: execution names are chosen at run time.',
       });
     }
+    return grant;
   }
 }
+
+/** Timeout of each device function; every device task state waits a little longer (rotation-workflow.ts). */
+export const DEVICE_FUNCTION_TIMEOUT = Duration.minutes(1);
+/** Timeout of the rotation function: Secrets Manager's step waits for the execution within it. */
+export const ROTATION_FUNCTION_TIMEOUT = Duration.minutes(15);
 
 function rulesOrThrow(
   schedule: RotationScheduleSetting,
@@ -800,8 +891,8 @@ function rulesOrThrow(
 }
 
 function secretRef(secret: secretsmanager.ISecret): SecretRef {
-  if (secret.secretFullArn) return { secret, policyArn: secret.secretFullArn, partial: false };
-  return { secret, policyArn: `${secret.secretArn}-??????`, partial: true };
+  if (secret.secretFullArn) return { secret, policyArn: secret.secretFullArn, configuredArn: secret.secretFullArn, partial: false };
+  return { secret, policyArn: `${secret.secretArn}-??????`, configuredArn: secret.secretArn, partial: true };
 }
 
 function rejectDuplicates(refs: readonly SecretRef[], scope: Construct): void {

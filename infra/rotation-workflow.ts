@@ -19,14 +19,34 @@ export interface RotationWorkflowProps {
   readonly maxRestarts?: number;
   /** Transport failures (device unreachable, request never sent) are retried this often, with backoff. Default: 3. */
   readonly transportRetries?: number;
+  /**
+   * Which actions this state machine runs: the operators' console (`rotate`, `verify`) or the rotation function's own
+   * (`set`, `test`, and `verify` for `RotateSecret` without a pending value). Each is its own state machine, so that
+   * IAM decides who may start which.
+   */
+  readonly surface: WorkflowSurface;
+  /** Timeout of the device functions: every device task's `TimeoutSeconds` is longer, so no task outlives its state. */
+  readonly deviceFunctionTimeout: Duration;
+  /** Timeout of the rotation function, likewise. */
+  readonly rotationFunctionTimeout: Duration;
 }
 
-/** The actions an execution input may name. `set` and `test` come from the rotation function; the others from an operator. */
-export const ACTIONS = ['rotate', 'verify', 'set', 'test'] as const;
+export type WorkflowSurface = 'console' | 'rotation';
+
+/** The actions each state machine accepts in its input. */
+export const SURFACE_ACTIONS: Readonly<Record<WorkflowSurface, readonly string[]>> = {
+  console: ['rotate', 'verify'],
+  rotation: ['set', 'test', 'verify'],
+};
+
+/** How much longer a task state waits than its Lambda function may run: the function's own timeout always comes first. */
+export const TASK_TIMEOUT_MARGIN = Duration.seconds(5);
 
 /** Error names the workflow routes on (the `name` of the errors in lambda/device/errors.ts and lambda/rotation/errors.ts). */
 const TRANSPORT = ['DeviceUnreachableError'];
 const UNCERTAIN = ['ChangeOutcomeUnknownError', 'SessionExpiredError'];
+/** Every task payload carries the execution: the ledger charges logins and leases accounts to it. */
+const EXECUTION = { 'execution.$': '$$.Execution.Id' };
 /** Thrown by the probe when no stored version logs in but the secret names a privileged account that can reset it. */
 const OUT_OF_SYNC_RECOVERABLE = ['DeviceOutOfSyncRecoverableError'];
 
@@ -58,16 +78,25 @@ const p = sfn.JsonPath;
  * session and `aasID` travel sealed.
  */
 export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowProps): sfn.IChainable {
+  const deviceTaskTimeout = props.deviceFunctionTimeout.plus(TASK_TIMEOUT_MARGIN);
   const settings = {
-    stepTimeout: props.conversationStepTimeout ?? Duration.seconds(30),
+    stepTimeout: props.conversationStepTimeout ?? deviceTaskTimeout,
     maxRestarts: props.maxRestarts ?? 3,
     transportRetries: props.transportRetries ?? 3,
   };
+  if (settings.stepTimeout.toSeconds() < deviceTaskTimeout.toSeconds()) {
+    throw new Error(
+      `conversationStepTimeout (${settings.stepTimeout.toHumanString()}) must be at least the device function timeout plus ` +
+        `${TASK_TIMEOUT_MARGIN.toHumanString()} (${deviceTaskTimeout.toHumanString()}): a step that timed out must not be able to act after its restart`,
+    );
+  }
+  const timeoutOf = (fn: IFunction) => (fn === props.rotationFunction ? props.rotationFunctionTimeout.plus(TASK_TIMEOUT_MARGIN) : deviceTaskTimeout);
   const invoke = (id: string, fn: IFunction, payload: Record<string, unknown>, extra: Partial<tasks.LambdaInvokeProps> = {}) => {
     const task = new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: fn,
-      payload: sfn.TaskInput.fromObject(payload),
+      payload: sfn.TaskInput.fromObject({ ...payload, ...EXECUTION }),
       payloadResponseOnly: true,
+      taskTimeout: sfn.Timeout.duration(timeoutOf(fn)),
       ...extra,
     });
     return task;
@@ -79,10 +108,14 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
   const summary = new sfn.Pass(scope, 'Summary', {
     parameters: { 'action.$': '$.action', 'secretArn.$': '$.secretArn', 'device.$': '$.device' },
   });
+  // The execution that changed the device gives the account's lease back (a failed one's lease is taken over once it has ended).
+  const release = invoke('Release device', props.rotationFunction, { operation: 'release', 'secretArn.$': '$.secretArn' }, { resultPath: p.DISCARD });
+  release.next(summary);
   const finish = invoke('Finish rotation', props.rotationFunction, { operation: 'finish', 'secretArn.$': '$.secretArn', 'token.$': '$.token' }, { resultPath: p.DISCARD });
-  const afterDevice = new sfn.Choice(scope, 'After device work')
-    .when(sfn.Condition.stringEquals('$.action', 'rotate'), finish.next(summary))
-    .otherwise(summary);
+  const afterDevice = new sfn.Choice(scope, 'After device work');
+  if (props.surface === 'console') afterDevice.when(sfn.Condition.stringEquals('$.action', 'rotate'), finish.next(release));
+  else afterDevice.when(sfn.Condition.stringEquals('$.action', 'set'), release);
+  afterDevice.otherwise(summary);
 
   const vendorChoice = new sfn.Choice(scope, 'Which vendor?');
   for (const vendor of VENDORS) {
@@ -137,7 +170,7 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
    * the pending version, and verifying twice would log in twice; `rotate` verifies now.
    */
   function verifyUnlessSet(label: string, verifyPending: sfn.IChainable) {
-    return new sfn.Choice(scope, `${label}: Verify now?`).when(sfn.Condition.stringEquals('$.action', 'set'), summary).otherwise(verifyPending);
+    return new sfn.Choice(scope, `${label}: Verify now?`).when(sfn.Condition.stringEquals('$.action', 'set'), afterDevice).otherwise(verifyPending);
   }
 
   /** `verify` and `test` only log in; `set` and `rotate` change (finding out first which password works). */
@@ -164,7 +197,7 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
   function mpowerBranch(vendor: Vendor, label: string, fn: IFunction): sfn.IChainable {
     const verifyPending = verify(label, fn, 'pending');
     const afterChange = verifyUnlessSet(label, verifyPending);
-    const execution = { 'secretArn.$': '$.secretArn', 'token.$': '$.token', 'execution.$': '$$.Execution.Id' };
+    const execution = { 'secretArn.$': '$.secretArn', 'token.$': '$.token' };
     // Finds which stored version logs in (as DeviceTasks.locate); that login's session, sealed, opens the conversation.
     const login = invoke(`${label}: Log in`, fn, { operation: 'mpower-login', ...execution }, { resultPath: '$.login' });
     const again = restart(label, 'password conversation', login);
@@ -211,12 +244,11 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
     operation: 'describe',
     'secretArn.$': '$.secretArn',
     'action.$': '$.action',
-    'execution.$': '$$.Execution.Id',
   }, {
     resultPath: '$.device',
     resultSelector: { 'vendor.$': '$.vendor', 'host.$': '$.host', 'port.$': '$.port', 'secretArn.$': '$.secretArn' },
   });
-  const prepare = invoke('Prepare rotation', props.rotationFunction, { operation: 'prepare', 'secretArn.$': '$.secretArn' }, { resultPath: '$.prepared' });
+  const prepare = invoke('Prepare rotation', props.rotationFunction, { operation: 'prepare', 'secretArn.$': '$.device.secretArn' }, { resultPath: '$.prepared' });
   const useToken = new sfn.Pass(scope, 'Use rotation token', {
     parameters: {
       'action.$': '$.action',
@@ -228,29 +260,28 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
     },
   });
   const useArn = new sfn.Pass(scope, 'Use secret ARN', { inputPath: '$.device.secretArn', resultPath: '$.secretArn' });
-  const route = new sfn.Choice(scope, 'Rotate now?')
-    .when(sfn.Condition.stringEquals('$.action', 'rotate'), prepare.next(useToken).next(vendorChoice))
-    .otherwise(useArn.next(vendorChoice));
+  const route =
+    props.surface === 'console'
+      ? new sfn.Choice(scope, 'Rotate now?').when(sfn.Condition.stringEquals('$.action', 'rotate'), prepare.next(useToken).next(vendorChoice)).otherwise(useArn.next(vendorChoice))
+      : useArn.next(vendorChoice);
 
   const start = new sfn.Pass(scope, 'Start', { result: sfn.Result.fromObject({ count: 0 }), resultPath: '$.restarts' });
+  const actions = SURFACE_ACTIONS[props.surface];
   const invalid = new sfn.Fail(scope, 'Invalid input', {
     error: 'InvalidExecutionInput',
     cause:
-      'The execution input must be {"action": "rotate" | "verify", "secretArn": "<secret ARN>"} (or, from the rotation function, "set" / "test" with "token").',
+      props.surface === 'console'
+        ? 'The execution input must be {"action": "rotate" | "verify", "secretArn": "<secret ARN, partial ARN or name>"}.'
+        : 'This state machine runs the rotation function\'s own actions ("set", "test" with a "token", or "verify"); operators use the console state machine ("rotate", "verify").',
   });
+  const isAction = (action: string) => sfn.Condition.stringEquals('$.action', action);
+  const secretGiven = sfn.Condition.and(sfn.Condition.isPresent('$.secretArn'), sfn.Condition.isString('$.secretArn'));
+  const tokenGiven = sfn.Condition.and(sfn.Condition.isPresent('$.token'), sfn.Condition.isString('$.token'));
+  const withToken = actions.filter((action) => ['set', 'test'].includes(action));
+  const withoutToken = actions.filter((action) => !withToken.includes(action));
   const validInput = sfn.Condition.or(
-    sfn.Condition.and(
-      sfn.Condition.isPresent('$.secretArn'),
-      sfn.Condition.isString('$.secretArn'),
-      sfn.Condition.or(sfn.Condition.stringEquals('$.action', 'rotate'), sfn.Condition.stringEquals('$.action', 'verify')),
-    ),
-    sfn.Condition.and(
-      sfn.Condition.isPresent('$.secretArn'),
-      sfn.Condition.isString('$.secretArn'),
-      sfn.Condition.isPresent('$.token'),
-      sfn.Condition.isString('$.token'),
-      sfn.Condition.or(sfn.Condition.stringEquals('$.action', 'set'), sfn.Condition.stringEquals('$.action', 'test')),
-    ),
+    sfn.Condition.and(secretGiven, sfn.Condition.or(...withoutToken.map(isAction))),
+    ...(withToken.length > 0 ? [sfn.Condition.and(secretGiven, tokenGiven, sfn.Condition.or(...withToken.map(isAction)))] : []),
   );
   return new sfn.Choice(scope, 'Check input')
     .when(sfn.Condition.and(sfn.Condition.isPresent('$.action'), sfn.Condition.isString('$.action'), validInput), start.next(describe).next(route))

@@ -46,11 +46,17 @@ function label(ref: VersionRef): string {
   return 'token' in ref ? `pending version ${ref.token}` : ref.stage;
 }
 
+/** A stored version: its value, validated, and its version id (what the ledger and messages refer to). */
+export interface DeviceVersion {
+  readonly secret: DeviceSecret;
+  readonly versionId: string;
+}
+
 /**
  * Reads and validates one version. `undefined` when the version has no value (a rotation's placeholder) or the stage
  * is on no version. Reads of a version just written may briefly miss (eventual consistency): `retryMissing` retries.
  */
-export async function readDeviceSecret(secretArn: string, ref: VersionRef, options: { retryMissing?: boolean } = {}): Promise<DeviceSecret | undefined> {
+export async function readDeviceVersion(secretArn: string, ref: VersionRef, options: { retryMissing?: boolean } = {}): Promise<DeviceVersion | undefined> {
   const attempts = options.retryMissing === true ? 4 : 1;
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -59,7 +65,8 @@ export async function readDeviceSecret(secretArn: string, ref: VersionRef, optio
           'token' in ref ? { SecretId: secretArn, VersionId: ref.token, VersionStage: AWSPENDING } : { SecretId: secretArn, VersionStage: ref.stage },
         ),
       );
-      return parseDeviceSecret(answer.SecretString, secretArn, label(ref));
+      const versionId = answer.VersionId ?? ('token' in ref ? ref.token : ref.stage);
+      return { secret: parseDeviceSecret(answer.SecretString, secretArn, label(ref)), versionId };
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
       if (attempt >= attempts) return undefined;
@@ -68,9 +75,19 @@ export async function readDeviceSecret(secretArn: string, ref: VersionRef, optio
   }
 }
 
+/** Like `readDeviceVersion`, for a version that must exist. */
+export async function requireDeviceVersion(secretArn: string, ref: VersionRef, options: { retryMissing?: boolean } = {}): Promise<DeviceVersion> {
+  const version = await readDeviceVersion(secretArn, ref, options);
+  if (version === undefined) throw new SecretNotFoundError(secretArn, `has no ${label(ref)} with a value`);
+  return version;
+}
+
+/** The value of one version, validated (see `readDeviceVersion`). */
+export async function readDeviceSecret(secretArn: string, ref: VersionRef, options: { retryMissing?: boolean } = {}): Promise<DeviceSecret | undefined> {
+  return (await readDeviceVersion(secretArn, ref, options))?.secret;
+}
+
 /** Like `readDeviceSecret`, for a version that must exist. */
 export async function requireDeviceSecret(secretArn: string, ref: VersionRef, options: { retryMissing?: boolean } = {}): Promise<DeviceSecret> {
-  const secret = await readDeviceSecret(secretArn, ref, options);
-  if (secret === undefined) throw new SecretNotFoundError(secretArn, `has no ${label(ref)} with a value`);
-  return secret;
+  return (await requireDeviceVersion(secretArn, ref, options)).secret;
 }

@@ -3,6 +3,8 @@ import type { Vendor } from './types';
 /**
  * Where an error happened. `secrets` are the values in play for this step (passwords, session token, aasID):
  * they are used to scrub any text a device sent back, and are never kept on the error.
+ * `login` is true on the request(s) of a login exchange (the request whose answer says whether the credentials were
+ * accepted): an error there may say something of the login's outcome (see `loginCostOf` in `outcome.ts`).
  */
 export interface ErrorSite {
   readonly vendor: Vendor;
@@ -10,6 +12,7 @@ export interface ErrorSite {
   readonly port: number;
   readonly step: string;
   readonly secrets?: readonly string[];
+  readonly login?: boolean;
 }
 
 const VENDOR_LABELS: Record<Vendor, string> = {
@@ -23,31 +26,112 @@ export function vendorLabel(vendor: Vendor): string {
   return VENDOR_LABELS[vendor];
 }
 
-const MAX_DEVICE_TEXT = 200;
+/** Characters of a device's text quoted in a message, at most. */
+export const MAX_DEVICE_TEXT = 200;
 const REDACTED = '[REDACTED]';
+/** A secret shorter than this cannot be told from ordinary text: a device text is then withheld, not scrubbed. */
+export const MIN_SCRUBBABLE_SECRET = 3;
+/** What stands for a device's text when a secret in play is too short to scrub safely. */
+export const WITHHELD_TEXT = '[device text withheld]';
+/** The shortest piece of a secret (at the edge of a cut text) that is removed. */
+const MIN_PARTIAL = 3;
 
-/** Every form a secret can take on the wire: as is, base64 (WSO2), URL-encoded (query strings). */
+/**
+ * Every form a secret can take on the wire: as is; base64 whole (WSO2) and at each of the three byte alignments it can
+ * have inside a longer base64 text (a Basic-auth header holds base64 of `user:password`); URL-encoded (query strings,
+ * with lower-case escapes too); form-encoded (`+` for spaces, as `URLSearchParams` writes it); JSON-escaped; HTML-escaped.
+ */
 export function secretForms(secret: string): string[] {
-  const forms = [secret, Buffer.from(secret, 'utf8').toString('base64'), encodeURIComponent(secret)];
-  return forms.filter((form) => form.length >= 3);
+  if (secret.length === 0) return [];
+  const bytes = Buffer.from(secret, 'utf8');
+  const forms = new Set<string>([secret, bytes.toString('base64')]);
+  for (let offset = 0; offset < 3; offset += 1) {
+    // base64 of the secret preceded by `offset` bytes: keep only the characters made of the secret's bits alone.
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const first = Math.ceil((8 * offset) / 6);
+    const last = Math.floor((8 * (offset + bytes.length)) / 6);
+    forms.add(encoded.slice(first, last));
+  }
+  const uri = encodeURIComponent(secret);
+  const form = new URLSearchParams({ v: secret }).toString().slice(2);
+  for (const escaped of [uri, uri.replace(/%20/g, '+'), form]) {
+    forms.add(escaped);
+    forms.add(escaped.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()));
+  }
+  forms.add(JSON.stringify(secret).slice(1, -1));
+  const html = secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  forms.add(html);
+  forms.add(html.replace(/'/g, '&#39;'));
+  forms.add(html.replace(/'/g, '&#x27;'));
+  return [...forms].filter((f) => f.length >= MIN_SCRUBBABLE_SECRET);
 }
 
-/** Removes every known secret from a text that came from outside (a device answer, a library error). */
+/** True when a secret in play is too short to be scrubbed safely from a text: such a text must be withheld. */
+export function hasUnscrubbableSecret(secrets: readonly string[] = []): boolean {
+  return secrets.some((s) => s.length > 0 && s.length < MIN_SCRUBBABLE_SECRET);
+}
+
+/**
+ * Removes every known secret from a text that came from outside (a device answer, a library error): every form of
+ * every secret, and a piece of one (3 characters or more) that a cut left at the start or the end of the text.
+ * Secrets too short to scrub are not looked for here: callers withhold the text instead (`deviceText` does).
+ */
 export function scrub(text: string, secrets: readonly string[] = []): string {
+  const forms = formsOf(secrets);
   let clean = text;
-  const forms = secrets.filter((s) => s.length > 0).flatMap(secretForms);
   // Longest first, so that a secret containing another is removed whole.
-  for (const form of forms.sort((a, b) => b.length - a.length)) {
-    clean = clean.split(form).join(REDACTED);
+  for (const form of forms) clean = clean.split(form).join(REDACTED);
+  return trimPartials(clean, forms, true);
+}
+
+function formsOf(secrets: readonly string[]): string[] {
+  return [...new Set(secrets.filter((s) => s.length >= MIN_SCRUBBABLE_SECRET).flatMap(secretForms))].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Redacts (or, at a cut of ours, drops) a secret's prefix ending the text, and a secret's suffix starting it (3
+ * characters or more). Redacting is done once per edge (the marker could itself end like a secret); dropping repeats
+ * until the text ends on no piece of a secret (each round shortens it).
+ */
+function trimPartials(text: string, forms: readonly string[], redact: boolean, start = true): string {
+  const longest = (matches: (form: string, length: number) => boolean, within: string): number => {
+    let best = 0;
+    for (const form of forms) {
+      for (let length = Math.min(form.length - 1, within.length); length >= MIN_PARTIAL && length > best; length -= 1) {
+        if (matches(form, length)) {
+          best = length;
+          break;
+        }
+      }
+    }
+    return best;
+  };
+  let clean = text;
+  for (let cut = -1; cut !== 0; ) {
+    const current = clean;
+    cut = longest((form, length) => current.endsWith(form.slice(0, length)), current);
+    if (cut > 0) clean = current.slice(0, current.length - cut) + (redact ? REDACTED : '');
+    if (redact) break;
+  }
+  if (start) {
+    const current = clean;
+    const cut = longest((form, length) => current.startsWith(form.slice(form.length - length)), current);
+    if (cut > 0) clean = (redact ? REDACTED : '') + current.slice(cut);
   }
   return clean;
 }
 
-/** A device's own words, made safe to put in a message: scrubbed, one line, bounded. */
+/**
+ * A device's own words, made safe to put in a message: scrubbed, one line, bounded. The text is cut only after it was
+ * scrubbed, and a cut never ends on a piece of a secret. When a secret in play is too short to scrub, the text is withheld.
+ */
 export function deviceText(raw: unknown, secrets: readonly string[] = []): string {
+  if (hasUnscrubbableSecret(secrets)) return WITHHELD_TEXT;
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw);
-  const oneLine = scrub(text, secrets).replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_DEVICE_TEXT ? `${oneLine.slice(0, MAX_DEVICE_TEXT)}…` : oneLine;
+  // Scrubbed before and after the white space is folded: folding could join the pieces of a secret.
+  const oneLine = scrub(scrub(text, secrets).replace(/\s+/g, ' ').trim(), secrets);
+  if (oneLine.length <= MAX_DEVICE_TEXT) return oneLine;
+  return `${trimPartials(oneLine.slice(0, MAX_DEVICE_TEXT), formsOf(secrets), false, false)}…`;
 }
 
 export interface DeviceErrorDetails {
@@ -72,6 +156,12 @@ export abstract class DeviceError extends Error {
   readonly port: number;
   readonly step: string;
   readonly httpStatus?: number;
+  /**
+   * True when the error came from a login exchange (the site said `login: true`). An error with `duringLogin` false,
+   * thrown after a login, proves that login was accepted; with `duringLogin` true, what it means for the login is
+   * `loginCostOf` (outcome.ts): refused, locked, never sent, or unknown.
+   */
+  readonly duringLogin: boolean;
   /** Whether trying the same call again later can help. Never true for a refused password or login. */
   abstract readonly retryable: boolean;
 
@@ -79,11 +169,12 @@ export abstract class DeviceError extends Error {
     const quoted = details.deviceMessage === undefined ? '' : `: "${deviceText(details.deviceMessage, site.secrets)}"`;
     const status = details.httpStatus === undefined ? '' : ` (HTTP ${details.httpStatus})`;
     const message = `${vendorLabel(site.vendor)} ${site.host}:${site.port}, step "${site.step}": ${summary}${status}${quoted}`;
-    super(scrub(message, site.secrets), details.cause ? { cause: scrubError(details.cause, site.secrets) } : undefined);
+    super(scrubWhole(message, site.secrets), details.cause ? { cause: scrubError(details.cause, site.secrets) } : undefined);
     this.vendor = site.vendor;
     this.host = site.host;
     this.port = site.port;
     this.step = site.step;
+    this.duringLogin = site.login === true;
     if (details.httpStatus !== undefined) this.httpStatus = details.httpStatus;
   }
 
@@ -93,11 +184,19 @@ export abstract class DeviceError extends Error {
   }
 }
 
-/** A copy of a lower-level error whose message and stack hold no secret. */
+/** Every form of every secret removed, without looking at the edges: for a message this module composed. */
+function scrubWhole(text: string, secrets: readonly string[] = []): string {
+  let clean = text;
+  for (const form of formsOf(secrets)) clean = clean.split(form).join(REDACTED);
+  return clean;
+}
+
+/** A copy of a lower-level error whose message and stack hold no secret (withheld when a secret is too short to scrub). */
 function scrubError(error: Error, secrets: readonly string[] = []): Error {
-  const copy = new Error(scrub(error.message, secrets));
+  const withheld = hasUnscrubbableSecret(secrets);
+  const copy = new Error(withheld ? WITHHELD_TEXT : scrub(error.message, secrets));
   copy.name = error.name;
-  copy.stack = scrub(error.stack ?? '', secrets);
+  copy.stack = withheld ? `${error.name}: ${WITHHELD_TEXT}` : scrub(error.stack ?? '', secrets);
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== undefined) (copy as NodeJS.ErrnoException).code = code;
   return copy;

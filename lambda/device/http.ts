@@ -7,7 +7,8 @@ import type { ClientOptions, DeviceEndpoint, WarningLogger } from './types';
 
 export const DEFAULT_PORT = 443;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** A device answer larger than this is not read: a `ProtocolError` naming the limit. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
 /**
  * A connection the device kept open is reused for the next request within this long (the steps of one task follow
  * each other at once): on a real network that saves the TCP and TLS handshakes, two or three round trips a request.
@@ -38,12 +39,26 @@ interface Exchanged extends DeviceResponse {
 interface IdleConnection {
   readonly socket: TLSSocket;
   readonly timer: NodeJS.Timeout;
+  /** Listens while the connection is idle: an error there (a reset by the device) only closes and forgets it. */
+  readonly onError: (error: Error) => void;
 }
 
-/** The step being run and the secret values it handles, so that no error can carry them. */
+/** Why an answer was not read to its end. */
+class AnswerTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`answer larger than ${limit} bytes`);
+    this.name = 'AnswerTooLarge';
+  }
+}
+
+/**
+ * The step being run and the secret values it handles, so that no error can carry them. `login` marks the request of
+ * a login exchange: errors it throws carry `duringLogin` (see `ErrorSite.login`).
+ */
 export interface StepContext {
   readonly step: string;
   readonly secrets: readonly string[];
+  readonly login?: boolean;
 }
 
 let defaultLogger: WarningLogger | undefined;
@@ -81,7 +96,8 @@ export class DeviceHttp {
   }
 
   site(context: StepContext): ErrorSite {
-    return { vendor: this.endpoint.vendor, host: this.host, port: this.port, step: context.step, secrets: context.secrets };
+    const site: ErrorSite = { vendor: this.endpoint.vendor, host: this.host, port: this.port, step: context.step, secrets: context.secrets };
+    return context.login === true ? { ...site, login: true } : site;
   }
 
   async request(context: StepContext, request: DeviceRequest): Promise<DeviceResponse> {
@@ -95,10 +111,16 @@ export class DeviceHttp {
         throw this.connectionError(site, error, signal);
       }
     }
-    const progress = { sent: false };
+    // A request byte may have reached the device as soon as one was handed to the socket: only before that is
+    // "not sent" certain.
+    const writtenBefore = socket.bytesWritten;
+    const sent = (): boolean => {
+      const written = socket?.bytesWritten;
+      return typeof written !== 'number' || typeof writtenBefore !== 'number' || written > writtenBefore;
+    };
     let keep = false;
     try {
-      const { keepAlive, ...response } = await exchange(socket, this.host, this.port, request, signal, progress);
+      const { keepAlive, ...response } = await exchange(socket, this.host, this.port, request, signal);
       keep = keepAlive;
       if (response.status >= 500) {
         throw new DeviceUnreachableError(site, 'the device failed to handle the request', true, {
@@ -109,7 +131,10 @@ export class DeviceHttp {
       return response;
     } catch (error) {
       if (error instanceof DeviceUnreachableError || error instanceof ProtocolError) throw error;
-      throw this.exchangeError(site, error, signal, progress.sent);
+      if (error instanceof AnswerTooLarge) {
+        throw new ProtocolError(site, `the device's ${error.message}; it was not read`);
+      }
+      throw this.exchangeError(site, error, signal, sent());
     } finally {
       if (keep) this.keepIdle(socket);
       else socket.destroy();
@@ -122,6 +147,7 @@ export class DeviceHttp {
     this.idle = undefined;
     if (idle === undefined) return undefined;
     clearTimeout(idle.timer);
+    idle.socket.removeListener('error', idle.onError);
     idle.socket.ref();
     if (idle.socket.destroyed || !idle.socket.readable || !idle.socket.writable) {
       idle.socket.destroy();
@@ -132,14 +158,27 @@ export class DeviceHttp {
 
   /** Keeps a connection for the next request, closing it unused after `REUSE_WITHIN_MS`; it holds no process open. */
   private keepIdle(socket: TLSSocket): void {
-    this.idle?.socket.destroy();
-    const timer = setTimeout(() => {
-      if (this.idle?.socket === socket) this.idle = undefined;
-      socket.destroy();
-    }, REUSE_WITHIN_MS);
+    this.forgetIdle();
+    const forget = () => {
+      if (this.idle?.socket === socket) this.forgetIdle();
+      else socket.destroy();
+    };
+    const timer = setTimeout(forget, REUSE_WITHIN_MS);
     timer.unref();
     socket.unref();
-    this.idle = { socket, timer };
+    // A device that resets a connection we keep must not crash the process: the error only closes and forgets it.
+    const onError = () => forget();
+    socket.on('error', onError);
+    this.idle = { socket, timer, onError };
+  }
+
+  /** Closes the kept connection, if any. Its error listener stays on: a late error on the closing socket is absorbed. */
+  private forgetIdle(): void {
+    const idle = this.idle;
+    this.idle = undefined;
+    if (idle === undefined) return;
+    clearTimeout(idle.timer);
+    idle.socket.destroy();
   }
 
   private connectionError(site: ErrorSite, error: unknown, signal: AbortSignal): Error {
@@ -178,7 +217,6 @@ function exchange(
   port: number,
   request: DeviceRequest,
   signal: AbortSignal,
-  progress: { sent: boolean },
 ): Promise<Exchanged> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { accept: 'application/json', connection: 'keep-alive', ...request.headers };
@@ -192,22 +230,34 @@ function exchange(
       createConnection: () => socket,
       signal,
     });
-    req.once('finish', () => {
-      progress.sent = true;
-    });
-    req.once('error', reject);
+    req.on('error', reject);
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let tooLarge = false;
+      const refuse = () => {
+        tooLarge = true;
+        reject(new AnswerTooLarge(MAX_RESPONSE_BYTES));
+        res.destroy();
+        socket.destroy();
+      };
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > MAX_RESPONSE_BYTES) {
+        refuse();
+        return;
+      }
       res.on('data', (chunk: Buffer) => {
+        if (tooLarge) return;
         size += chunk.length;
         if (size > MAX_RESPONSE_BYTES) {
-          res.destroy(new Error(`answer larger than ${MAX_RESPONSE_BYTES} bytes`));
+          refuse();
           return;
         }
         chunks.push(chunk);
       });
-      res.once('error', reject);
+      res.on('error', (error) => {
+        if (!tooLarge) reject(error);
+      });
       res.once('end', () => {
         const keepAlive = res.headers.connection?.toLowerCase() !== 'close' && res.httpVersion === '1.1';
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), keepAlive });
@@ -222,9 +272,10 @@ export function parseJson(site: ErrorSite, response: DeviceResponse): unknown {
   try {
     return JSON.parse(response.body);
   } catch {
+    // The whole body goes in: it is scrubbed before it is cut to length (a cut here could split a secret).
     throw new ProtocolError(site, 'the device answered with something that is not JSON', {
       httpStatus: response.status,
-      deviceMessage: response.body.slice(0, 200),
+      deviceMessage: response.body,
     });
   }
 }

@@ -60,8 +60,16 @@ export type LoginOutcome =
   | { readonly status: 'rejected'; readonly error: AuthenticationFailedError }
   /** The device says the account is locked. Nothing logs in until it unlocks. */
   | { readonly status: 'locked'; readonly error: AccountLockedError }
-  /** No usable answer: unreachable, timed out, 5xx, TLS refused, or an answer we could not read. Says nothing of the password. */
-  | { readonly status: 'unavailable'; readonly error: DeviceError };
+  /**
+   * The login certainly cost nothing: it was never sent (no connection, TLS refused, a failure before the login
+   * exchange). Says nothing of the password.
+   */
+  | { readonly status: 'unavailable'; readonly error: DeviceError }
+  /**
+   * The login was sent but its answer could not be classified (timed out, connection lost, 5xx, an ambiguous status,
+   * an unreadable answer): it may have cost a failed login. Says nothing of the password.
+   */
+  | { readonly status: 'unknown'; readonly error: DeviceError };
 
 /**
  * The small interface every vendor implements. A client is bound to one device endpoint.

@@ -6,12 +6,15 @@ import {
   describeDevice,
   finishRotation,
   finishSecret,
+  type LeaseSettings,
   prepareRotation,
+  releaseDevice,
   setSecret,
   type StepEvent,
   testSecret,
   type WorkflowSettings,
 } from '../rotation/rotation-steps';
+import { ledgerFromEnv } from '../ledger/ledger-env';
 import { operationHandler } from './task-handler';
 import type { Context } from 'aws-lambda';
 
@@ -21,12 +24,15 @@ const stepEvent = z.object({
   ClientRequestToken: z.string().check(z.minLength(1)),
   RotationToken: z.optional(z.string()),
 });
+/** A console input may name the secret by ARN, partial ARN or name: `describe` resolves it to the full ARN once. */
+const secretId = z.string().check(z.minLength(1), z.maxLength(2048));
 const describeInput = z.object({
   operation: z.literal('describe'),
-  secretArn,
+  secretArn: secretId,
   action: z.optional(z.string()),
   execution: z.optional(z.string()),
 });
+const releaseInput = z.object({ operation: z.literal('release'), secretArn, execution: z.string().check(z.minLength(1)) });
 const prepareInput = z.object({ operation: z.literal('prepare'), secretArn });
 const finishInput = z.object({ operation: z.literal('finish'), secretArn, token: tokenField });
 
@@ -40,6 +46,11 @@ function workflow(context: Context): WorkflowSettings {
     pollMs: Number.isFinite(pollMs) && pollMs > 0 ? pollMs : 2_000,
     timeLeftMs: () => context.getRemainingTimeInMillis() - MARGIN_MS,
   };
+}
+
+function leaseSettings(): LeaseSettings {
+  const seconds = Number(process.env.LEASE_SECONDS);
+  return { ledger: ledgerFromEnv(), leaseMs: (Number.isFinite(seconds) && seconds > 0 ? seconds : 3600) * 1000 };
 }
 
 const step = (input: unknown): StepEvent => parseInput(stepEvent, input, 'rotation event');
@@ -56,7 +67,11 @@ export const handler = operationHandler({
   finishSecret: (input) => finishSecret(step(input)),
   describe: (input) => {
     const { secretArn: arn, action, execution } = parseInput(describeInput, input, 'describe input');
-    return describeDevice(arn, { action, executionArn: execution, stateMachineArn: requiredEnv('STATE_MACHINE_ARN') });
+    return describeDevice(arn, { action, executionArn: execution }, leaseSettings());
+  },
+  release: (input) => {
+    const { secretArn: arn, execution } = parseInput(releaseInput, input, 'release input');
+    return releaseDevice(arn, execution, ledgerFromEnv());
   },
   prepare: (input) => prepareRotation(parseInput(prepareInput, input, 'prepare input').secretArn),
   finish: (input) => {

@@ -1,15 +1,31 @@
 import * as z from '../validation/zod';
-import { AuthenticationFailedError, DeviceUnreachableError } from '../device/errors';
-import type { DeviceClient } from '../device/types';
-import { AWSCURRENT, AWSPREVIOUS, describeSecret, readDeviceSecret, requireDeviceSecret, type VersionRef } from '../aws/secret-versions';
-import type { DeviceSecret } from '../secret/device-secret';
+import { AuthenticationFailedError, DeviceError, DeviceUnreachableError } from '../device/errors';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../device/http';
+import { loginCostOf } from '../device/outcome';
+import type { DeviceClient, LoginOutcome } from '../device/types';
+import {
+  AWSCURRENT,
+  AWSPREVIOUS,
+  type DeviceVersion,
+  describeSecret,
+  readDeviceVersion,
+  requireDeviceVersion,
+  type VersionRef,
+} from '../aws/secret-versions';
+import { accountOf, describeAccount, identityDifference } from '../ledger/account';
+import { AccountLogins } from '../ledger/account-logins';
+import type { DeviceLedger } from '../ledger/device-ledger';
+import { lockoutOf } from '../ledger/lockout';
+import { type DeviceSecret, withPassword } from '../secret/device-secret';
 import {
   ChangeOutcomeUnknownError,
   DeviceOutOfSyncError,
   DeviceOutOfSyncRecoverableError,
   InvalidInputError,
+  LoginOutcomeUnknownError,
   PrivilegedResetRefusedError,
   RotationStateError,
+  VersionIdentityError,
 } from './errors';
 import { secretArnField as secretArn, tokenField as token } from './task-input';
 
@@ -19,9 +35,10 @@ export type ClientFactory = (secret: DeviceSecret) => DeviceClient;
 /** Where a stored version sits: the state machine carries these names, never a password. */
 export type Located = 'current' | 'pending' | 'previous';
 
-export const changeInput = z.object({ operation: z.literal('change'), secretArn, token });
-export const resetInput = z.object({ operation: z.literal('reset'), secretArn, token });
-export const verifyInput = z.object({ operation: z.literal('verify'), secretArn, token: z.optional(token), stage: z.enum(['pending', 'current']) });
+const execution = z.optional(z.string().check(z.minLength(1)));
+export const changeInput = z.object({ operation: z.literal('change'), secretArn, token, execution });
+export const resetInput = z.object({ operation: z.literal('reset'), secretArn, token, execution });
+export const verifyInput = z.object({ operation: z.literal('verify'), secretArn, token: z.optional(token), stage: z.enum(['pending', 'current']), execution });
 
 export function refOf(located: Located, pendingToken: string | undefined): VersionRef {
   if (located === 'pending') {
@@ -31,52 +48,86 @@ export function refOf(located: Located, pendingToken: string | undefined): Versi
   return { stage: located === 'current' ? AWSCURRENT : AWSPREVIOUS };
 }
 
-/** Same device: host (case-insensitive, as DNS names are) and port (443 when not given). */
-function sameHost(a: DeviceSecret, b: DeviceSecret): boolean {
-  return a.host.toLowerCase() === b.host.toLowerCase() && (a.port ?? 443) === (b.port ?? 443);
-}
-
 function deviceName(secret: DeviceSecret): string {
   return `${secret.vendor} device ${secret.host}${secret.port === undefined ? '' : `:${secret.port}`}`;
 }
 
+const LABELS: Record<Located, string> = { current: AWSCURRENT, pending: 'the pending version', previous: AWSPREVIOUS };
+
 /**
- * Runs a device call that may change the device. A failure after the request went out may hide a change, so it becomes
- * `ChangeOutcomeUnknownError`: the workflow must find out which password works before it acts again.
+ * Turns what a device call that may change the device threw into what the workflow routes on. A failure after the
+ * request went out may hide a change: `ChangeOutcomeUnknownError`, so the workflow finds out which password works
+ * before it acts again. A login sent without a usable answer: `LoginOutcomeUnknownError` (charged, not retried).
  */
+export function afterDeviceCall(secretArnValue: string, error: unknown): unknown {
+  if (error instanceof DeviceError && error.duringLogin && loginCostOf(error) === 'unknown') return new LoginOutcomeUnknownError(secretArnValue, error);
+  if (error instanceof DeviceUnreachableError && error.requestSent) return new ChangeOutcomeUnknownError(secretArnValue, error);
+  return error;
+}
+
 export async function mayChangeDevice<T>(secretArnValue: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw error instanceof DeviceUnreachableError && error.requestSent ? new ChangeOutcomeUnknownError(secretArnValue, error) : error;
+    throw afterDeviceCall(secretArnValue, error);
   }
+}
+
+/** What a task needs besides the device client: the ledger, and which privileged secrets the deployment configured. */
+export interface DeviceTaskSettings {
+  readonly ledger: () => DeviceLedger;
+  /** ARNs (or partial ARNs, without the 6-character suffix) of the secrets configured as privileged accounts. */
+  readonly privilegedSecrets: () => readonly string[];
+}
+
+/** The rotation's identity (AWSCURRENT's account, device, vendor and TLS trust) with another version's password. */
+function withIdentityOf(current: DeviceVersion, version: DeviceVersion): DeviceSecret {
+  return withPassword(current.secret, version.secret.password);
 }
 
 /**
  * The device work every vendor shares: find which stored version logs in, change the password, verify a version.
- * Each reads what it needs from Secrets Manager itself; inputs and outputs carry references only.
+ * Each reads what it needs from Secrets Manager itself; inputs and outputs carry references only. One identity per
+ * rotation: vendor, host, port, username and TLS settings always come from AWSCURRENT; other versions contribute only
+ * their password, and one that names another account is refused. Every login goes through the device ledger.
  */
 export class DeviceTasks {
-  constructor(private readonly clientFor: ClientFactory) {}
+  constructor(
+    private readonly clientFor: ClientFactory,
+    private readonly settings: DeviceTaskSettings,
+  ) {}
+
+  /** The logins of AWSCURRENT's account, charged to its lockout budget. */
+  loginsOf(secretArnValue: string, current: DeviceSecret, by: string | undefined): AccountLogins {
+    // A request that timed out may still reach the device up to about one more deadline later.
+    const lateMs = 2 * (this.clientFor(current).endpoint.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    return new AccountLogins(this.settings.ledger(), secretArnValue, accountOf(current), lockoutOf(current), by ?? 'an unnamed caller', lateMs);
+  }
+
+  /** A version that must be the same account as AWSCURRENT. */
+  requireSameAccount(secretArnValue: string, current: DeviceVersion, version: DeviceVersion, label: string): void {
+    const difference = identityDifference(accountOf(current.secret), accountOf(version.secret));
+    if (difference !== undefined) throw new VersionIdentityError(secretArnValue, `${label} (version ${version.versionId})`, difference);
+  }
 
   /**
    * Finds which stored version logs in now and acts with it. AWSCURRENT first (the usual case, so a normal rotation
    * costs no failed login), then the pending version (a change that already happened), then AWSPREVIOUS: one login
-   * per distinct password, stopping at the first accepted. For AWSCURRENT and AWSPREVIOUS the login that answers the
-   * question is `act`'s own (e.g. the change's), so the happy path logs in once; `act` must throw
-   * `AuthenticationFailedError` only when that login is refused, before it changed anything. The pending version is
-   * checked with a plain login: the change already happened, there is nothing more to do.
+   * per distinct password, stopping at the first accepted, each reserved in the ledger first. A version the device
+   * refused recently is not sent again. For AWSCURRENT and AWSPREVIOUS the login that answers the question is `act`'s
+   * own (e.g. the change's), so the happy path logs in once; `act` gets the rotation's identity with that version's
+   * password. The pending version is checked with a plain login: the change already happened.
    * None logs in: `DeviceOutOfSyncError`, and nothing further is tried; or, when the secret names a privileged account
-   * on a vendor that can reset another user's password, `DeviceOutOfSyncRecoverableError`, which the workflow catches
-   * to run `reset`.
+   * on a vendor that can reset another user's password, `DeviceOutOfSyncRecoverableError`.
    */
   async locate<T>(
-    input: { secretArn: string; token: string },
+    input: { secretArn: string; token: string; execution?: string },
     act: (from: DeviceSecret, pending: DeviceSecret) => Promise<T>,
+    options: { actChanges: boolean },
   ): Promise<{ located: 'pending' } | { located: 'current' | 'previous'; result: T }> {
     const [current, pending] = await Promise.all([
-      requireDeviceSecret(input.secretArn, { stage: AWSCURRENT }),
-      readDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true }),
+      requireDeviceVersion(input.secretArn, { stage: AWSCURRENT }),
+      readDeviceVersion(input.secretArn, { token: input.token }, { retryMissing: true }),
     ]);
     if (pending === undefined) {
       // A rotation always has its pending value before the device work (createSecret, or a console rotate's prepare).
@@ -85,87 +136,132 @@ export class DeviceTasks {
         `token ${input.token} is not a pending version of the secret (no AWSPENDING version with a value has that id); nothing was tried on the device`,
       );
     }
-    const candidates: Array<[Located, string, () => Promise<DeviceSecret | undefined>]> = [
-      ['current', AWSCURRENT, async () => current],
-      ['pending', 'the pending version', async () => pending],
-      ['previous', AWSPREVIOUS, () => readDeviceSecret(input.secretArn, { stage: AWSPREVIOUS })],
+    this.requireSameAccount(input.secretArn, current, pending, 'the pending version');
+    if (pending.secret.password === current.secret.password && pending.versionId !== current.versionId) {
+      throw new RotationStateError(
+        input.secretArn,
+        `the pending version ${pending.versionId} holds the same password as AWSCURRENT, so rotating to it would change nothing; nothing was tried on the device. ` +
+          'Remove its AWSPENDING label, then rotate again',
+      );
+    }
+    const logins = this.loginsOf(input.secretArn, current.secret, input.execution);
+    const [refused, changeSentTo] = await Promise.all([logins.refusedVersions(), logins.changeSentTo()]);
+    const client = this.clientFor(current.secret);
+    const candidates: Array<[Located, () => Promise<DeviceVersion | undefined>]> = [
+      ['current', async () => current],
+      ['pending', async () => pending],
+      ['previous', () => readDeviceVersion(input.secretArn, { stage: AWSPREVIOUS })],
     ];
-    const client = this.clientFor(current);
+    // A change to this pending version may have been sent (its answer lost, or the execution ended before the answer
+    // was read): the device is most likely on it, so it is tried first and the usual case costs no failed login.
+    if (changeSentTo === pending.versionId) candidates.unshift(candidates.splice(1, 1)[0]);
     const triedPasswords = new Set<string>();
     const tried: string[] = [];
-    for (const [located, label, read] of candidates) {
+    const notes: string[] = [];
+    for (const [located, read] of candidates) {
       const version = await read();
-      if (version === undefined || triedPasswords.has(version.password)) continue;
-      triedPasswords.add(version.password);
-      tried.push(label);
-      if (located === 'pending') {
-        const outcome = await client.verifyLogin({ username: current.username, password: version.password });
-        if (outcome.status === 'accepted') return { located };
-        if (outcome.status !== 'rejected') throw outcome.error;
+      if (version === undefined || triedPasswords.has(version.secret.password)) continue;
+      triedPasswords.add(version.secret.password);
+      const label = LABELS[located];
+      const difference = identityDifference(accountOf(current.secret), accountOf(version.secret));
+      if (difference !== undefined) {
+        notes.push(`${label} (version ${version.versionId}) was not tried: it is for another account (${difference})`);
         continue;
       }
+      if (refused.has(version.versionId)) {
+        notes.push(`${label} was not sent again: the device refused it recently (device ledger)`);
+        continue;
+      }
+      tried.push(label);
+      const spend = { what: `login with ${label}`, version: version.versionId };
+      if (located === 'pending') {
+        const outcome = await logins.verify(spend, () => client.verifyLogin({ username: current.secret.username, password: version.secret.password }));
+        if (outcome.status === 'accepted') return { located };
+        if (outcome.status !== 'rejected') throw this.failedLogin(input.secretArn, outcome);
+        continue;
+      }
+      if (options.actChanges) await logins.noteChangeSent(pending.versionId);
       try {
-        return { located, result: await act(version, pending) };
+        return { located, result: await logins.call(spend, () => act(withIdentityOf(current, version), pending.secret)) };
       } catch (error) {
-        if (!(error instanceof AuthenticationFailedError)) throw error;
+        const routed = afterDeviceCall(input.secretArn, error);
+        if (options.actChanges && !mayHaveChanged(routed)) await logins.clearChangeSent(pending.versionId);
+        if (!(error instanceof AuthenticationFailedError)) throw routed;
       }
     }
-    const privileged = current.privilegedSecretArn;
-    if (privileged === undefined) throw new DeviceOutOfSyncError(input.secretArn, deviceName(current), tried);
+    const note = notes.length > 0 ? `${notes.join('; ')}.` : undefined;
+    const privileged = current.secret.privilegedSecretArn;
+    if (privileged === undefined) throw new DeviceOutOfSyncError(input.secretArn, deviceName(current.secret), tried, note);
     if (typeof client.resetPassword !== 'function') {
       throw new DeviceOutOfSyncError(
         input.secretArn,
-        deviceName(current),
+        deviceName(current.secret),
         tried,
-        `The secret names a privileged account (${privileged}), but vendor ${current.vendor} cannot reset another user's password, so no reset was attempted.`,
+        `${note ?? ''} The secret names a privileged account (${privileged}), but vendor ${current.secret.vendor} cannot reset another user's password, so no reset was attempted.`.trim(),
       );
     }
-    throw new DeviceOutOfSyncRecoverableError(input.secretArn, deviceName(current), tried, privileged);
+    throw new DeviceOutOfSyncRecoverableError(input.secretArn, deviceName(current.secret), tried, privileged);
+  }
+
+  /** A login outcome other than accepted or rejected, as the error the workflow routes on. */
+  private failedLogin(secretArnValue: string, outcome: Exclude<LoginOutcome, { status: 'accepted' }>): Error {
+    return outcome.status === 'unknown' ? new LoginOutcomeUnknownError(secretArnValue, outcome.error) : outcome.error;
   }
 
   /**
    * Out-of-sync recovery: the privileged account named by the secret (`privilegedSecretArn`) sets the rotated
-   * account's password to the pending one, without its current password. One login, as the admin only; the rotated
-   * account is not tried again here. Guards first, as the reference "alternating users" rotation does with its master
-   * secret, so that a secret cannot lend the admin's credentials to another device or another account (confused
-   * deputy): the privileged secret must be another valid device secret of the same vendor, host and port, for another
-   * user; the pending version must be the rotated account on that same device; and the admin's password only goes to
-   * the endpoint (and TLS trust) its own secret describes. Any refusal happens before anything is sent.
+   * account's password to the pending one, without its current password. One login, as the admin only, charged to the
+   * admin account's budget. Guards first, so that a secret's writer cannot borrow the admin's privilege (confused
+   * deputy): the privileged secret must be one the deployment configured as privileged; it must name the rotated
+   * account in its `resetAccounts`; it must be another valid device secret of the same vendor, host and port, for
+   * another user; and the admin's password only goes to the endpoint (and TLS trust) its own secret describes. Any
+   * refusal happens before anything is sent.
    */
   async reset(input: z.infer<typeof resetInput>): Promise<{ reset: true }> {
-    const current = await requireDeviceSecret(input.secretArn, { stage: AWSCURRENT });
-    const pending = await requireDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true });
-    const privilegedArn = current.privilegedSecretArn;
+    const current = await requireDeviceVersion(input.secretArn, { stage: AWSCURRENT });
+    const pending = await requireDeviceVersion(input.secretArn, { token: input.token }, { retryMissing: true });
+    const privilegedArn = current.secret.privilegedSecretArn;
     const refuse = (what: string) => new PrivilegedResetRefusedError(input.secretArn, privilegedArn, what);
     if (privilegedArn === undefined) throw refuse('the secret names no privileged account (privilegedSecretArn)');
-    if (pending.vendor !== current.vendor || !sameHost(pending, current) || pending.username !== current.username) {
-      throw refuse('the pending version is not the same account on the same device as AWSCURRENT (vendor, host, port and username must match)');
-    }
+    this.requireSameAccount(input.secretArn, current, pending, 'the pending version');
     let admin: DeviceSecret;
     try {
       const [target, privileged] = await Promise.all([describeSecret(input.secretArn), describeSecret(privilegedArn)]);
       if (privileged.arn === target.arn) throw refuse('it is the rotated secret itself; name a secret holding an admin account');
-      admin = await requireDeviceSecret(privileged.arn, { stage: AWSCURRENT });
+      if (!isConfigured(privileged.arn, this.settings.privilegedSecrets())) {
+        throw refuse('it is not configured as a privileged secret of this deployment (construct prop privilegedSecrets)');
+      }
+      admin = (await requireDeviceVersion(privileged.arn, { stage: AWSCURRENT })).secret;
     } catch (error) {
       if (error instanceof PrivilegedResetRefusedError) throw error;
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       throw refuse(
-        `its AWSCURRENT version cannot be read as a device secret (${reason}); it must be a device secret the device functions may read (privilegedSecretArns)`,
+        `its AWSCURRENT version cannot be read as a device secret (${reason}); it must be a device secret the device functions may read (privilegedSecrets)`,
       );
     }
-    if (admin.vendor !== current.vendor || !sameHost(admin, current)) {
+    if (admin.vendor !== current.secret.vendor || accountOf(admin).host !== accountOf(current.secret).host || accountOf(admin).port !== accountOf(current.secret).port) {
       throw refuse(
-        `it is an account of ${deviceName(admin)}, not of ${deviceName(current)}: a privileged secret must be of the same vendor, host and port`,
+        `it is an account of ${deviceName(admin)}, not of ${deviceName(current.secret)}: a privileged secret must be of the same vendor, host and port`,
       );
     }
-    if (admin.username === current.username) {
-      throw refuse(`it holds the same account (${current.username}) as the rotated secret; it must hold another, admin, account`);
+    if (admin.username === current.secret.username) {
+      throw refuse(`it holds the same account (${current.secret.username}) as the rotated secret; it must hold another, admin, account`);
+    }
+    if (!(admin.resetAccounts ?? []).includes(current.secret.username)) {
+      throw refuse(
+        `it does not name account "${current.secret.username}" in its resetAccounts, so it may not reset it; ` +
+          'list every account a privileged secret may reset, by name (admin accounts included)',
+      );
     }
     const client = this.clientFor(admin);
-    if (typeof client.resetPassword !== 'function') throw refuse(`vendor ${current.vendor} cannot reset another user's password`);
+    if (typeof client.resetPassword !== 'function') throw refuse(`vendor ${current.secret.vendor} cannot reset another user's password`);
     const reset = client.resetPassword.bind(client);
+    const adminLogins = this.loginsOf(privilegedArn, admin, input.execution);
+    await this.loginsOf(input.secretArn, current.secret, input.execution).noteChangeSent(pending.versionId);
     await mayChangeDevice(input.secretArn, () =>
-      reset({ admin: { username: admin.username, password: admin.password }, username: current.username, newPassword: pending.password }),
+      adminLogins.call({ what: `privileged reset of ${describeAccount(accountOf(current.secret))}` }, () =>
+        reset({ admin: { username: admin.username, password: admin.password }, username: current.secret.username, newPassword: pending.secret.password }),
+      ),
     );
     return { reset: true };
   }
@@ -175,19 +271,43 @@ export class DeviceTasks {
    * change's own. Already on the pending one (a change that happened, its answer lost): nothing is changed.
    */
   async change(input: z.infer<typeof changeInput>): Promise<{ located: Located; changed: boolean }> {
-    const found = await this.locate(input, (from, pending) =>
-      mayChangeDevice(input.secretArn, () =>
-        this.clientFor(from).changePassword({ username: from.username, currentPassword: from.password, newPassword: pending.password }),
-      ),
+    const found = await this.locate(
+      input,
+      (from, pending) => this.clientFor(from).changePassword({ username: from.username, currentPassword: from.password, newPassword: pending.password }),
+      { actChanges: true },
     );
     return { located: found.located, changed: found.located !== 'pending' };
   }
 
-  /** Logs in with one version; anything but "accepted" fails, typed. Changes nothing. */
+  /**
+   * Logs in with one version, with the rotation's identity (AWSCURRENT's device, account and TLS trust); anything but
+   * "accepted" fails, typed. Changes nothing. Charged to the account's budget like every login.
+   */
   async verify(input: z.infer<typeof verifyInput>): Promise<{ verified: true; stage: 'pending' | 'current' }> {
-    const version = await requireDeviceSecret(input.secretArn, refOf(input.stage, input.token), { retryMissing: input.stage === 'pending' });
-    const outcome = await this.clientFor(version).verifyLogin({ username: version.username, password: version.password });
-    if (outcome.status !== 'accepted') throw outcome.error;
+    const current = await requireDeviceVersion(input.secretArn, { stage: AWSCURRENT });
+    const version = input.stage === 'pending' ? await requireDeviceVersion(input.secretArn, refOf('pending', input.token), { retryMissing: true }) : current;
+    this.requireSameAccount(input.secretArn, current, version, LABELS[input.stage]);
+    const logins = this.loginsOf(input.secretArn, current.secret, input.execution);
+    const client = this.clientFor(current.secret);
+    const outcome = await logins.verify({ what: `login with ${LABELS[input.stage]}`, version: version.versionId }, () =>
+      client.verifyLogin({ username: current.secret.username, password: version.secret.password }),
+    );
+    if (outcome.status !== 'accepted') throw this.failedLogin(input.secretArn, outcome);
     return { verified: true, stage: input.stage };
   }
+}
+
+/**
+ * Whether a failed change may still have happened: its answer was lost (`ChangeOutcomeUnknownError`), or its login's
+ * answer was (`LoginOutcomeUnknownError`), or the failure is not the device's (a crash, a bug). A device's own answer
+ * (refused, session expired, rejected) says it did not.
+ */
+export function mayHaveChanged(error: unknown): boolean {
+  if (error instanceof ChangeOutcomeUnknownError || error instanceof LoginOutcomeUnknownError) return true;
+  return !(error instanceof DeviceError);
+}
+
+/** Whether a secret (full ARN) is one of the configured privileged secrets, given by ARN or by partial ARN. */
+export function isConfigured(arn: string, configured: readonly string[]): boolean {
+  return configured.some((entry) => entry === arn || (arn.startsWith(`${entry}-`) && arn.length === entry.length + 7));
 }

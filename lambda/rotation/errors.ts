@@ -3,12 +3,16 @@
  * error type a Step Functions state sees, and each message names the secret and says what an operator should do.
  */
 
+function triedText(tried: readonly string[]): string {
+  return tried.length === 0 ? 'none was sent this time: the device refused each recently' : `tried ${tried.join(', ')}, once each`;
+}
+
 /** No stored version (AWSCURRENT, the pending one, AWSPREVIOUS) logs in to the device. Nothing more is tried. */
 export class DeviceOutOfSyncError extends Error {
   /** `note`: why no privileged reset was attempted, when the secret names a privileged account. */
   constructor(secretArn: string, device: string, tried: readonly string[], note?: string) {
     super(
-      `Secret ${secretArn}: no stored password logs in to ${device} (tried ${tried.join(', ')}, once each). ` +
+      `Secret ${secretArn}: no stored password logs in to ${device} (${triedText(tried)}). ` +
         'The device password was changed outside this rotator. Nothing further was attempted, to avoid a lockout. ' +
         `${note === undefined ? '' : `${note} `}` +
         'Set the device password to the AWSCURRENT value (or store the device password as AWSCURRENT), then rotate again.',
@@ -49,7 +53,7 @@ export class RotationStateError extends Error {
 export class DeviceOutOfSyncRecoverableError extends Error {
   constructor(secretArn: string, device: string, tried: readonly string[], privilegedSecretArn: string) {
     super(
-      `Secret ${secretArn}: no stored password logs in to ${device} (tried ${tried.join(', ')}, once each). ` +
+      `Secret ${secretArn}: no stored password logs in to ${device} (${triedText(tried)}). ` +
         `The password is to be reset to the pending one with the privileged account of secret ${privilegedSecretArn}.`,
     );
     this.name = 'DeviceOutOfSyncRecoverableError';
@@ -67,5 +71,35 @@ export class PrivilegedResetRefusedError extends Error {
         `${privilegedSecretArn === undefined ? '' : ` of secret ${privilegedSecretArn}`}: ${what}. Nothing was sent to the device.`,
     );
     this.name = 'PrivilegedResetRefusedError';
+  }
+}
+
+/**
+ * A login was sent and no usable answer came back (timed out after sending, an answer that cannot be classified): it
+ * may have cost a failed login, so it is charged to the account's budget and not retried by this execution.
+ */
+export class LoginOutcomeUnknownError extends Error {
+  constructor(secretArn: string, cause: Error) {
+    super(
+      `Secret ${secretArn}: ${cause.message}. The login's outcome is unknown: it was counted as a failed login against the ` +
+        "account's lockout budget and not retried. Check the device's reachability and response time (a device slow to refuse " +
+        'answers after the request deadline), then try again.',
+    );
+    this.name = 'LoginOutcomeUnknownError';
+  }
+}
+
+/**
+ * A stored version names another account, device or vendor than the rotation's (AWSCURRENT's): its password is not sent
+ * anywhere, and it is not sent to AWSCURRENT's device either.
+ */
+export class VersionIdentityError extends Error {
+  constructor(secretArn: string, version: string, difference: string) {
+    super(
+      `Secret ${secretArn}: ${version} is for another account than AWSCURRENT (${difference}); its password is not used. ` +
+        'A rotation keeps one identity (vendor, host, port, username) from start to end: to move a device or rename its ' +
+        'account, write a new AWSCURRENT with no rotation pending (README "Changing a device\'s address or certificate").',
+    );
+    this.name = 'VersionIdentityError';
   }
 }

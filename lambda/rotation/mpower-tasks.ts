@@ -1,10 +1,10 @@
 import * as z from '../validation/zod';
-import { requireDeviceSecret } from '../aws/secret-versions';
+import { AWSCURRENT, requireDeviceVersion } from '../aws/secret-versions';
 import { type SealContext, seal, unseal } from '../aws/seal';
 import { MPOWER_MAX_ANSWERS, type MPowerClient, type PromptKind } from '../device/vendors/mpower';
-import type { DeviceSecret } from '../secret/device-secret';
+import { type DeviceSecret, withPassword } from '../secret/device-secret';
 import { InvalidInputError } from './errors';
-import { DeviceTasks, type Located, mayChangeDevice, refOf } from './device-tasks';
+import { afterDeviceCall, type DeviceTaskSettings, DeviceTasks, type Located, mayChangeDevice, mayHaveChanged, refOf } from './device-tasks';
 import { secretArnField, tokenField } from './task-input';
 
 /**
@@ -48,24 +48,50 @@ export interface LoginState {
 export class MPowerTasks {
   private readonly devices: DeviceTasks;
 
-  constructor(private readonly clientFor: (secret: DeviceSecret) => MPowerClient) {
-    this.devices = new DeviceTasks(clientFor);
+  constructor(
+    private readonly clientFor: (secret: DeviceSecret) => MPowerClient,
+    settings: DeviceTaskSettings,
+  ) {
+    this.devices = new DeviceTasks(clientFor, settings);
   }
 
   /** Finds which stored version logs in (`DeviceTasks.locate`); the login that finds it is the conversation's. */
   async login(input: z.infer<typeof loginInput>): Promise<LoginState> {
-    const found = await this.devices.locate(input, (from) =>
-      mayChangeDevice(input.secretArn, () => this.clientFor(from).login({ username: from.username, password: from.password })),
-    );
+    // The login changes nothing: the change is noted when the answer that makes it (the retype) is sent.
+    const found = await this.devices.locate(input, (from) => this.clientFor(from).login({ username: from.username, password: from.password }), {
+      actChanges: false,
+    });
     if (found.located === 'pending') return { located: 'pending' };
     return { located: found.located, session: await seal(found.result.token, sealContext(input)) };
   }
 
   async open(input: z.infer<typeof openInput>): Promise<ConversationState> {
-    const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
+    const from = await this.identityWithPasswordOf(input, input.from);
     const session = { token: await unseal(input.session, sealContext(input)) };
-    const step = await mayChangeDevice(input.secretArn, () => this.clientFor(from).openConversation(session, from.username));
+    const client = this.clientFor(from);
+    const step = await this.loggingOutOnFailure(client, session, [from.password], () =>
+      mayChangeDevice(input.secretArn, () => client.openConversation(session, from.username)),
+    );
     return { session: input.session, conversation: await seal(step.aasId, sealContext(input)), prompt: step.prompt.kind, answers: 0 };
+  }
+
+  /** The rotation's identity (AWSCURRENT's) with the password of version `located`; the version must be the same account. */
+  private async identityWithPasswordOf(input: { secretArn: string; token: string }, located: Located): Promise<DeviceSecret> {
+    const current = await requireDeviceVersion(input.secretArn, { stage: AWSCURRENT });
+    if (located === 'current') return current.secret;
+    const version = await requireDeviceVersion(input.secretArn, refOf(located, input.token), { retryMissing: located === 'pending' });
+    this.devices.requireSameAccount(input.secretArn, current, version, located === 'pending' ? 'the pending version' : 'AWSPREVIOUS');
+    return withPassword(current.secret, version.secret.password);
+  }
+
+  /** A failed step ends the device session (best effort): the restart logs in afresh, and a live session is a credential. */
+  private async loggingOutOnFailure<T>(client: MPowerClient, session: { token: string }, secrets: readonly string[], step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      await client.logout(session, secrets).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Answers the prompt the previous step returned; when the device reports success, logs out. */
@@ -74,20 +100,31 @@ export class MPowerTasks {
       throw new InvalidInputError(`Secret ${input.secretArn}`, [`the password conversation did not end within ${MPOWER_MAX_ANSWERS} answers`]);
     }
     const context = sealContext(input);
-    const from = await requireDeviceSecret(input.secretArn, refOf(input.from, input.token));
-    const pending = await requireDeviceSecret(input.secretArn, { token: input.token }, { retryMissing: true });
+    const from = await this.identityWithPasswordOf(input, input.from);
+    const pending = await this.identityWithPasswordOf(input, 'pending');
     const client = this.clientFor(from);
     const session = { token: await unseal(input.session, context) };
     const aasId = await unseal(input.conversation, context);
-    const step = await mayChangeDevice(input.secretArn, () =>
-      client.answerPrompt(session, {
-        username: from.username,
-        aasId,
-        prompt: { kind: input.prompt, text: '' },
-        currentPassword: from.password,
-        newPassword: pending.password,
-      }),
-    );
+    // The retype is the answer that changes the password: noted in the ledger first, so that whatever happens to its
+    // answer, the next search tries the pending version first.
+    const changes = input.prompt === 'retype-password';
+    const logins = this.devices.loginsOf(input.secretArn, from, input.execution);
+    if (changes) await logins.noteChangeSent(input.token);
+    const step = await this.loggingOutOnFailure(client, session, [from.password, pending.password, aasId], async () => {
+      try {
+        return await client.answerPrompt(session, {
+          username: from.username,
+          aasId,
+          prompt: { kind: input.prompt, text: '' },
+          currentPassword: from.password,
+          newPassword: pending.password,
+        });
+      } catch (error) {
+        const routed = afterDeviceCall(input.secretArn, error);
+        if (changes && !mayHaveChanged(routed)) await logins.clearChangeSent(input.token);
+        throw routed;
+      }
+    });
     if (step.prompt.kind === 'done') await client.logout(session, [from.password, pending.password, aasId]);
     return { session: input.session, conversation: input.conversation, prompt: step.prompt.kind, answers: input.answers + 1 };
   }

@@ -17,7 +17,9 @@ import {
 } from '../aws/secret-versions';
 import { generationPolicyOf, withPassword } from '../secret/device-secret';
 import { randomPasswordRequest } from '../secret/password-policy';
-import { changesDevice, ensureFirstInLine } from './concurrency';
+import { accountOf } from '../ledger/account';
+import type { DeviceLedger } from '../ledger/device-ledger';
+import { changesDevice, takeDeviceLease } from './device-lease';
 import { RotationStateError } from './errors';
 import { ACTION_OF, parseRotationExecutionName, rotationExecutionBase, secretTag } from './execution-names';
 import { runExecution } from './executions';
@@ -158,21 +160,40 @@ export async function finishRotation(secretArn: string, token: string): Promise<
   return { finished: true };
 }
 
+/** What the rotation function's state-machine tasks need: the ledger, and how long a lease lasts. */
+export interface LeaseSettings {
+  readonly ledger: DeviceLedger;
+  /** The state machine's timeout: no execution outlives it. */
+  readonly leaseMs: number;
+}
+
 /**
- * What the workflow needs to route an execution: the vendor, and where the device is. Validates the secret. For an
- * execution that may change the device, also makes sure no earlier one for the same secret is still running.
+ * What the workflow needs to route an execution: the secret's full ARN (the input may give a name or a partial ARN,
+ * resolved here once), the vendor, and where the device is. Validates the secret. For an execution that may change
+ * the device, also takes the account's lease in the device ledger: no other execution is changing it.
  */
 export async function describeDevice(
-  secretArn: string,
-  execution: { action?: string; executionArn?: string; stateMachineArn?: string } = {},
+  secretId: string,
+  execution: { action?: string; executionArn?: string },
+  lease: LeaseSettings,
 ): Promise<{ secretArn: string; vendor: string; host: string; port: number }> {
-  const secret = await describeSecret(secretArn);
+  const secret = await describeSecret(secretId);
   const current = await requireDeviceSecret(secret.arn, { stage: AWSCURRENT });
   refuseMisusedReservedName(secret.arn, execution);
-  if (changesDevice(execution.action) && execution.executionArn !== undefined && execution.stateMachineArn !== undefined) {
-    await ensureFirstInLine({ stateMachineArn: execution.stateMachineArn, executionArn: execution.executionArn, secret });
+  if (changesDevice(execution.action) && !secret.rotationEnabled) {
+    throw new RotationStateError(secret.arn, 'rotation is not enabled on this secret (turned off on purpose?); nothing was done. Enable rotation to change its device password');
+  }
+  if (changesDevice(execution.action) && execution.executionArn !== undefined) {
+    await takeDeviceLease({ ledger: lease.ledger, secretArn: secret.arn, account: accountOf(current), executionArn: execution.executionArn, leaseMs: lease.leaseMs });
   }
   return { secretArn: secret.arn, vendor: current.vendor, host: current.host, port: current.port ?? 443 };
+}
+
+/** The end of an execution that changed the device: its lease on the account is given back. */
+export async function releaseDevice(secretArn: string, executionArn: string, ledger: DeviceLedger): Promise<{ released: true }> {
+  const current = await requireDeviceSecret(secretArn, { stage: AWSCURRENT });
+  await ledger.releaseLease(accountOf(current), executionArn);
+  return { released: true };
 }
 
 /** A reserved execution name (see execution-names.ts) must be for this secret and run its purpose's action. */

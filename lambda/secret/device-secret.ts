@@ -1,6 +1,7 @@
 import * as z from '../validation/zod';
 import { isSha256Fingerprint } from '../device/tls';
 import { type DeviceEndpoint, VENDORS, type Vendor } from '../device/types';
+import { MIN_LOCKOUT_ATTEMPTS } from '../ledger/lockout';
 import { type GeneratedPasswordPolicy, VENDOR_PASSWORD_POLICIES } from './password-policy';
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
@@ -26,6 +27,16 @@ const policySchema = z.strictObject({
   requireEachIncludedType: z.optional(z.boolean()),
 });
 
+/** The device's lockout, when it differs from the vendor's default (README "Lockout models"). */
+const lockoutSchema = z.strictObject({
+  attempts: z.number().check(
+    z.int(),
+    z.minimum(MIN_LOCKOUT_ATTEMPTS, { message: `must be at least ${MIN_LOCKOUT_ATTEMPTS}: one automated attempt, one kept for a human, and the one that locks` }),
+    z.maximum(100),
+  ),
+  windowSeconds: z.number().check(z.int(), z.minimum(1), z.maximum(7 * 24 * 3600)),
+});
+
 const deviceSecretSchema = z
   .strictObject({
     vendor: z.enum(VENDORS, { message: `must be one of ${VENDORS.join(', ')}` }),
@@ -45,6 +56,9 @@ const deviceSecretSchema = z
     requestTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(100), z.maximum(60_000))),
     /** WSO2 EMM: an OAuth application registered beforehand (otherwise one is registered with the user's credentials). */
     oauthClient: z.optional(z.strictObject({ clientId: z.string().check(z.minLength(1)), clientSecret: z.string().check(z.minLength(1)) })),
+    lockout: z.optional(lockoutSchema),
+    /** A privileged secret only: the accounts (usernames on the same device) it may reset. No wildcard. */
+    resetAccounts: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
   })
   .check(
     z.superRefine((secret, ctx) => {

@@ -31,6 +31,12 @@ export interface StepFunctionsStandInOptions {
   readonly retryIntervalMs?: number;
   /** Not supported: `TimeoutSeconds` are real seconds. */
   readonly taskTimeoutScale?: never;
+  /**
+   * Eventual consistency of `ListExecutions` and `DescribeExecution` (API reference: both are eventually consistent):
+   * an execution started less than this long ago is not listed yet, and one that ended less than this long ago is
+   * still reported RUNNING, without its stop date or result. Default: 0 (consistent at once).
+   */
+  readonly listingLagMs?: number;
 }
 
 export interface AddStateMachineParams {
@@ -141,10 +147,19 @@ export class StepFunctionsStandIn implements JsonService {
   private readonly machines = new Map<string, MachineRecord>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private seq = 0;
+  /** See `StepFunctionsStandInOptions.listingLagMs`; tests may change it while running. */
+  listingLagMs: number;
 
   constructor(options: StepFunctionsStandInOptions) {
     this.invoker = options.invoker;
     this.retryIntervalMs = options.retryIntervalMs;
+    this.listingLagMs = options.listingLagMs ?? 0;
+  }
+
+  /** What an eventually consistent read sees of an execution now: its state as of `listingLagMs` ago. */
+  private seen(execution: ExecutionRecord): { visible: boolean; closed: boolean } {
+    const asOf = Date.now() - this.listingLagMs;
+    return { visible: execution.startMs <= asOf, closed: execution.stopMs !== undefined && execution.stopMs <= asOf };
   }
 
   /** Registers a state machine (what CreateStateMachine would do) and returns its ARN. Throws `InvalidDefinition`. */
@@ -321,6 +336,17 @@ export class StepFunctionsStandIn implements JsonService {
 
   private describeExecution(input: AnyObject): AnyObject {
     const execution = this.execution(requiredString(input, 'executionArn'));
+    if (this.listingLagMs > 0 && !this.seen(execution).closed) {
+      return compact({
+        executionArn: execution.arn,
+        stateMachineArn: execution.machine.arn,
+        name: execution.name,
+        status: 'RUNNING',
+        startDate: seconds(execution.startMs),
+        input: execution.inputText,
+        inputDetails: { included: true },
+      });
+    }
     return compact({
       executionArn: execution.arn,
       stateMachineArn: execution.machine.arn,
@@ -355,17 +381,20 @@ export class StepFunctionsStandIn implements JsonService {
     if (statusFilter !== undefined && !STATUSES.includes(statusFilter as ExecutionStatus)) {
       throw validationError(`Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
     }
-    const matching = [...this.executions.values()]
-      .filter((e) => e.machine.arn === stateMachineArn && (statusFilter === undefined || e.status === statusFilter))
-      .sort((a, b) => b.startMs - a.startMs || b.seq - a.seq)
-      .map((e) =>
+    const lagged = [...this.executions.values()]
+      .filter((e) => e.machine.arn === stateMachineArn && this.seen(e).visible)
+      .map((e) => ({ e, status: this.seen(e).closed || e.status === 'RUNNING' ? e.status : ('RUNNING' as const) }));
+    const matching = lagged
+      .filter(({ status }) => statusFilter === undefined || status === statusFilter)
+      .sort((a, b) => b.e.startMs - a.e.startMs || b.e.seq - a.e.seq)
+      .map(({ e, status }) =>
         compact({
           executionArn: e.arn,
           stateMachineArn: e.machine.arn,
           name: e.name,
-          status: e.status,
+          status,
           startDate: seconds(e.startMs),
-          stopDate: e.stopMs === undefined ? undefined : seconds(e.stopMs),
+          stopDate: status === 'RUNNING' || e.stopMs === undefined ? undefined : seconds(e.stopMs),
         }),
       );
     const page = paginate(matching, input, `list:${stateMachineArn}:${statusFilter ?? ''}`);

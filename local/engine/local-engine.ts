@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createRotatorApp } from '../../infra/app';
+import { createTableInput, startLocalDynamoDb } from '../aws/dynamodb';
 import { KmsStandIn } from '../aws/kms';
 import { LocalLambda } from '../aws/lambda';
 import { startLocalAws } from '../aws/server';
@@ -28,6 +29,8 @@ export interface LocalEngineOptions {
   readonly pollMs?: number;
   /** Deadline of one device request. Default: 3 000 ms. */
   readonly deviceRequestTimeoutMs?: number;
+  /** Eventual consistency of ListExecutions and DescribeExecution (`StepFunctionsStandInOptions.listingLagMs`). Default: 0. */
+  readonly listingLagMs?: number;
 }
 
 /** The project's CDK stack, synthesized offline without bundling, as a template. */
@@ -37,6 +40,7 @@ export function synthesizeRotatorTemplate(): CfnTemplate {
 }
 
 const SEAL_KEY_ID = '00000000-0000-4000-8000-5ea15ea15ea1';
+const LEDGER_TABLE = 'DevicePasswordRotator-DeviceLedger';
 
 /**
  * The whole product on one machine: the state machine definition CDK synthesizes, run by the Step Functions stand-in;
@@ -56,17 +60,24 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
 
   const secrets = new SecretsManagerStandIn({ invoker: lambda });
   const kms = new KmsStandIn({ keys: [{ keyId: SEAL_KEY_ID, description: 'seals device sessions between states' }] });
-  const stepFunctions = new StepFunctionsStandIn({ invoker: lambda, retryIntervalMs: options.retryIntervalMs ?? 50 });
-  const stateMachineArn = stepFunctions.addStateMachine({ name: 'DevicePasswordRotator', definition: workflow.definition });
+  const stepFunctions = new StepFunctionsStandIn({ invoker: lambda, retryIntervalMs: options.retryIntervalMs ?? 50, listingLagMs: options.listingLagMs });
+  const stateMachineArn = stepFunctions.addStateMachine({ name: 'DevicePasswordRotator', definition: workflow.definitions.rotation });
+  const consoleStateMachineArn = stepFunctions.addStateMachine({ name: 'DevicePasswordRotator-console', definition: workflow.definitions.console });
   const server = await startLocalAws({ services: [secrets, kms, stepFunctions], lambda });
+  const dynamoDb = await startLocalDynamoDb();
+  await dynamoDb.createTable(createTableInput(LEDGER_TABLE, workflow.ledgerTable.properties));
 
   const environment: Record<string, string> = {
     ...server.endpointEnv(),
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.url,
+    LEDGER_TABLE,
+    LEASE_SECONDS: '3600',
     STATE_MACHINE_ARN: stateMachineArn,
     SEAL_KEY_ID: kms.keyArn(SEAL_KEY_ID),
     EXECUTION_POLL_MS: String(options.pollMs ?? 20),
     DEVICE_REQUEST_TIMEOUT_MS: String(options.deviceRequestTimeoutMs ?? 3_000),
     POWERTOOLS_SERVICE_NAME: 'device-password-rotator',
+    PRIVILEGED_SECRETS: '[]',
   };
   const previous = Object.fromEntries(Object.keys(environment).map((key) => [key, process.env[key]]));
   Object.assign(process.env, environment);
@@ -96,29 +107,51 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
     return events;
   }
 
-  /** The ARN of every execution of the state machine, all pages. */
+  /** The ARN of every execution of both state machines, all pages. */
   async function executionArns(): Promise<string[]> {
     const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }));
-      for (const execution of page.executions ?? []) arns.push(execution.executionArn as string);
-      nextToken = page.nextToken;
-    } while (nextToken !== undefined);
+    for (const machine of [stateMachineArn, consoleStateMachineArn]) {
+      let nextToken: string | undefined;
+      do {
+        const page = await clients.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: machine, maxResults: 1000, nextToken }));
+        for (const execution of page.executions ?? []) arns.push(execution.executionArn as string);
+        nextToken = page.nextToken;
+      } while (nextToken !== undefined);
+    }
     return arns;
+  }
+
+  async function startAndWait(machine: string, input: Record<string, unknown>, name?: string) {
+    const started = await clients.stepFunctions.send(new StartExecutionCommand({ stateMachineArn: machine, input: JSON.stringify(input), name }));
+    const arn = started.executionArn as string;
+    const ended = await waitForExecution(arn);
+    return { arn, status: ended.status, output: ended.output, error: ended.error, cause: ended.cause, history: await history(arn) };
   }
 
   return {
     url: server.url,
+    /** The rotation function's state machine (set, test). */
     stateMachineArn,
+    /** The operators' state machine (rotate, verify). */
+    consoleStateMachineArn,
+    ledgerTable: LEDGER_TABLE,
     rotationFunctionArn,
     definition: workflow.definition,
+    definitions: workflow.definitions,
     secrets,
     stepFunctions,
     lambda,
     clients,
     /** AWS API calls the stand-ins answered so far, by operation. */
     apiCalls: () => server.calls(),
+
+    /**
+     * The privileged secrets of this deployment (construct prop `privilegedSecrets`): the device functions use no other
+     * for a privileged reset. The construct sets this list at deploy time; locally, secrets are made at run time.
+     */
+    configurePrivilegedSecrets(arns: readonly string[]): void {
+      process.env.PRIVILEGED_SECRETS = JSON.stringify(arns);
+    },
 
     /** Stores a device secret (its AWSCURRENT version) and returns its ARN. */
     async createDeviceSecret(name: string, value: Record<string, unknown>): Promise<string> {
@@ -138,13 +171,11 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
       );
     },
 
-    /** An execution as an operator starts one from the console; resolves when it has ended. */
-    async runExecution(input: Record<string, unknown>, name?: string) {
-      const started = await clients.stepFunctions.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), name }));
-      const arn = started.executionArn as string;
-      const ended = await waitForExecution(arn);
-      return { arn, status: ended.status, output: ended.output, error: ended.error, cause: ended.cause, history: await history(arn) };
-    },
+    /** An execution of the console state machine, as an operator starts one; resolves when it has ended. */
+    runExecution: (input: Record<string, unknown>, name?: string) => startAndWait(consoleStateMachineArn, input, name),
+
+    /** An execution of the rotation state machine, as only the rotation function may start one (tests of that surface). */
+    runRotationExecution: (input: Record<string, unknown>, name?: string) => startAndWait(stateMachineArn, input, name),
 
     waitForExecution,
     history,
@@ -182,6 +213,7 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
 
     async stop(): Promise<void> {
       await server.stop();
+      await dynamoDb.stop();
       for (const [key, value] of Object.entries(previous)) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;

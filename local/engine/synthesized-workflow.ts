@@ -13,11 +13,16 @@ export interface SynthesizedFunction {
   readonly kind: string;
 }
 
+export type WorkflowSurface = 'rotation' | 'console';
+
 export interface SynthesizedWorkflow {
-  readonly stateMachineLogicalId: string;
-  /** The Amazon States Language definition exactly as CDK synthesized it, references resolved. */
+  /** The Amazon States Language definition of each state machine, exactly as CDK synthesized it, references resolved. */
+  readonly definitions: Readonly<Record<WorkflowSurface, Record<string, unknown>>>;
+  /** The console state machine's definition (rotate, verify). */
   readonly definition: Record<string, unknown>;
   readonly functions: readonly SynthesizedFunction[];
+  /** The device ledger table's key schema and name attribute, as synthesized. */
+  readonly ledgerTable: { readonly logicalId: string; readonly properties: Record<string, unknown> };
 }
 
 export function localFunctionArn(logicalId: string): string {
@@ -53,12 +58,19 @@ function resolve(value: unknown, template: CfnTemplate): string {
   throw new Error(`cannot resolve ${JSON.stringify(value)} in the state machine definition`);
 }
 
-/** The one state machine of a synthesized rotator stack, and the functions it calls. */
+/** The two state machines of a synthesized rotator stack (told apart by their comment), the functions they call, the ledger. */
 export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow {
   const machines = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
-  const [stateMachineLogicalId, machine] = machines[0];
-  const definition = JSON.parse(resolve(machine.Properties?.DefinitionString, template)) as Record<string, unknown>;
+  const definitions = {} as Record<WorkflowSurface, Record<string, unknown>>;
+  for (const [, machine] of machines) {
+    const definition = JSON.parse(resolve(machine.Properties?.DefinitionString, template)) as Record<string, unknown>;
+    const surface = String(definition.Comment ?? '').replace('device-password-rotator:', '') as WorkflowSurface;
+    if (surface !== 'rotation' && surface !== 'console') throw new Error(`a state machine of the template has no known surface (Comment "${String(definition.Comment)}")`);
+    definitions[surface] = definition;
+  }
+  if (definitions.rotation === undefined || definitions.console === undefined) {
+    throw new Error(`expected a rotation and a console state machine in the template, found ${machines.length} state machine(s)`);
+  }
   const functions = Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
     .map(([logicalId, resource]) => {
@@ -66,5 +78,8 @@ export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow
       return { logicalId, arn: localFunctionArn(logicalId), kind: String(environment.FUNCTION_KIND ?? '') };
     })
     .filter((fn) => fn.kind !== '');
-  return { stateMachineLogicalId, definition, functions };
+  const tables = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table');
+  if (tables.length !== 1) throw new Error(`expected one DynamoDB table (the device ledger) in the template, found ${tables.length}`);
+  const [ledgerLogicalId, table] = tables[0];
+  return { definitions, definition: definitions.console, functions, ledgerTable: { logicalId: ledgerLogicalId, properties: table.Properties ?? {} } };
 }

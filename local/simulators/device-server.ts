@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Vendor } from '../../lambda/device/types';
-import { AccountStore, type AccountSnapshot, type SimulatedUser } from './accounts';
+import { AccountStore, type AccountSnapshot, consecutiveLockout, type LockoutPolicy, type SimulatedUser } from './accounts';
 import { type DeviceCertificate, makeSelfSignedCertificate } from './certificate';
 import { type Fault, type FaultKind, FaultPlan, type FaultRule } from './faults';
 import type { PasswordPolicy } from './password-policy';
@@ -13,8 +13,23 @@ export interface SimulatorOptions {
   readonly users: readonly SimulatedUser[];
   /** Overrides of the vendor's default password policy. */
   readonly policy?: Partial<PasswordPolicy>;
-  /** Consecutive failed logins that lock an account. Default: 5. */
+  /**
+   * How failed logins lock an account (see `LockoutPolicy`). Default: the vendor's (mPower 3 failures within 300 s lock
+   * for 300 s; the others 5 within 900 s lock for 900 s).
+   */
+  readonly lockout?: LockoutPolicy;
+  /**
+   * Former option, kept: this many consecutive failed logins lock the account until it is unlocked by hand
+   * (`consecutiveLockout(n)`). Ignored when `lockout` is given.
+   */
   readonly lockoutThreshold?: number;
+  /** The device's clock (ms since the epoch), for lockouts and session idle times. Default: `Date.now`. */
+  readonly now?: () => number;
+  /**
+   * A refused login (or password check) is answered only after this long, as PAM's fail delay does; the refusal
+   * counts on the device at once. Default: 0.
+   */
+  readonly refusalDelayMs?: number;
   /** Idle time after which a session (token, cookie) dies. Default: the vendor's (minutes). */
   readonly sessionIdleMs?: number;
   /** Port to listen on, on 127.0.0.1. Default: a free one. */
@@ -78,6 +93,10 @@ export interface SimulatedDevice {
   passwordOf(username: string): string;
   failedLoginsOf(username: string): number;
   isLocked(username: string): boolean;
+  /** How many times failed logins locked the account, ever (a lock set by `overwriteAccount` is not counted). */
+  lockoutsOf(username: string): number;
+  /** The lockout rule the device applies. */
+  readonly lockout: LockoutPolicy;
   /** Change a password or lock state behind the rotator's back (someone changed it by hand, an admin unlocked it). */
   overwriteAccount(username: string, changes: { password?: string; locked?: boolean }): void;
   injectFault(rule: FaultRule): void;
@@ -101,16 +120,28 @@ export interface DeviceServerSetup {
   readonly vendor: Vendor;
   readonly options: SimulatorOptions;
   readonly defaultPolicy: PasswordPolicy;
+  readonly defaultLockout: LockoutPolicy;
   readonly build: (accounts: AccountStore) => VendorBehaviour;
 }
 
+/** The lockout most devices apply (mPower's is its own). */
+export const DEFAULT_LOCKOUT: LockoutPolicy = { attempts: 5, windowSeconds: 900 };
+
 const HANDLER_FAULTS: readonly FaultKind[] = ['session-expired', 'conversation-expired', 'reject-new-password'];
+
+/** The lockout a simulator applies given its options and the vendor's default. */
+export function lockoutOf(options: SimulatorOptions, vendorDefault: LockoutPolicy): LockoutPolicy {
+  if (options.lockout !== undefined) return options.lockout;
+  if (options.lockoutThreshold !== undefined) return consecutiveLockout(options.lockoutThreshold);
+  return vendorDefault;
+}
 
 /** Starts an HTTPS device on 127.0.0.1 with a certificate made for it, serving the vendor's routes. */
 export async function startDeviceServer(setup: DeviceServerSetup): Promise<SimulatedDevice> {
   const { vendor, options } = setup;
   const certificate = options.certificate ?? (await makeSelfSignedCertificate(`${vendor}.simulator.local`));
-  const accounts = new AccountStore(options.users, { ...setup.defaultPolicy, ...options.policy }, options.lockoutThreshold ?? 5);
+  const lockout = lockoutOf(options, setup.defaultLockout);
+  const accounts = new AccountStore(options.users, { ...setup.defaultPolicy, ...options.policy }, lockout, options.now ?? Date.now);
   const behaviour = setup.build(accounts);
   const faults = new FaultPlan();
   for (const rule of options.faults ?? []) faults.inject(rule);
@@ -153,6 +184,16 @@ export async function startDeviceServer(setup: DeviceServerSetup): Promise<Simul
       writeText(res, serverError.status ?? 500, 'Internal Server Error');
       return;
     }
+    const respond = taken.find((f): f is Extract<Fault, { kind: 'respond' }> => f.kind === 'respond');
+    const replacement = (fault: Extract<Fault, { kind: 'respond' }>): SimResponse => ({
+      status: fault.status,
+      body: fault.body ?? '',
+      ...(fault.headers ? { headers: fault.headers } : {}),
+    });
+    if (respond && respond.afterHandling !== true) {
+      writeJson(res, replacement(respond));
+      return;
+    }
     if (route === undefined) {
       writeJson(res, behaviour.notFound(url.pathname));
       return;
@@ -167,12 +208,14 @@ export async function startDeviceServer(setup: DeviceServerSetup): Promise<Simul
       cookies: parseCookies(req.headers.cookie),
       has: (kind) => HANDLER_FAULTS.includes(kind) && has(kind),
     };
-    const response = await route.handle(request);
+    const refusalsBefore = accounts.refusals;
+    const handled = await route.handle(request);
+    if (accounts.refusals > refusalsBefore && (options.refusalDelayMs ?? 0) > 0) await sleep(options.refusalDelayMs);
     if (has('drop-after')) {
       req.socket.destroy();
       return;
     }
-    writeJson(res, response);
+    writeJson(res, respond ? replacement(respond) : handled);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -194,6 +237,8 @@ export async function startDeviceServer(setup: DeviceServerSetup): Promise<Simul
     passwordOf: (username) => accounts.snapshot(username).password,
     failedLoginsOf: (username) => accounts.snapshot(username).failedLogins,
     isLocked: (username) => accounts.snapshot(username).locked,
+    lockoutsOf: (username) => accounts.snapshot(username).lockouts,
+    lockout,
     overwriteAccount: (username, changes) => accounts.overwrite(username, changes),
     injectFault: (rule) => faults.inject(rule),
     clearFaults: () => faults.clear(),

@@ -7,6 +7,8 @@
  * - `session-expired`: the session, token or cookie presented is treated as expired (and forgotten).
  * - `conversation-expired`: mPower only: the `aasID` presented is dead.
  * - `reject-new-password`: the new password is refused as if it broke the device's policy.
+ * - `respond`: the device answers `status` with `body` (a string is sent as is; `headers` may set its content type)
+ *   instead of its own answer: without acting, or after acting (`afterHandling`: e.g. the login was counted).
  */
 export type Fault =
   | { readonly kind: 'latency'; readonly ms: number }
@@ -15,7 +17,14 @@ export type Fault =
   | { readonly kind: 'server-error'; readonly status?: number }
   | { readonly kind: 'session-expired' }
   | { readonly kind: 'conversation-expired' }
-  | { readonly kind: 'reject-new-password' };
+  | { readonly kind: 'reject-new-password' }
+  | {
+      readonly kind: 'respond';
+      readonly status: number;
+      readonly body?: unknown;
+      readonly headers?: Record<string, string | string[]>;
+      readonly afterHandling?: boolean;
+    };
 
 export type FaultKind = Fault['kind'];
 

@@ -8,6 +8,7 @@ import { startWso2EmmSimulator } from './wso2-emm';
 
 export type { SimulatedDevice, SimulatorOptions } from './device-server';
 export type { Fault, FaultRule } from './faults';
+export type { LockoutPolicy } from './accounts';
 
 /** One line per vendor. Vendor simulators take extra options; this entry takes the common ones. */
 const SIMULATORS: Record<Vendor, (options: SimulatorOptions) => Promise<SimulatedDevice>> = {

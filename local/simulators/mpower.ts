@@ -18,13 +18,42 @@ import { randomAlphanumeric, randomHex, SessionStore } from './sessions';
 export interface MPowerSimulatorOptions extends SimulatorOptions {
   /** Idle gap after which a password conversation (`aasID`) dies. Default: 60 000 ms. */
   readonly conversationIdleMs?: number;
+  /**
+   * How a refused login is worded (always HTTP 401 in the fail envelope):
+   * - `attempts-remaining` (default, vendor-notes §5 [weak]): `"authorize failed. 2 attempts remaining."`;
+   * - `plain`: `"Invalid username or password"`.
+   */
+  readonly loginRefusal?: MPowerLoginRefusal;
+  /**
+   * The PAM prompts of the conversation:
+   * - `pam-1.3` (default): "Current password: ", "New password: ", "Retype new password: " (Linux-PAM 1.3.0 and later);
+   * - `pam-legacy`: "(current) UNIX password: ", "Enter new UNIX password: ", "Retype new UNIX password: ";
+   * - `current-again`: "Enter current password again: " for the current password (a re-authentication after the
+   *   login), then as `pam-1.3`.
+   */
+  readonly prompts?: MPowerPrompts;
+  /** New passwords refused (pam_pwquality `retry`) before PAM ends the conversation. Default: 1 (vendor-notes §5). */
+  readonly newPasswordTries?: number;
 }
 
+export type MPowerLoginRefusal = 'attempts-remaining' | 'plain';
+export type MPowerPrompts = 'pam-1.3' | 'pam-legacy' | 'current-again';
+
+/** mPower's bruteForcePrevention default (vendor-notes §5): 3 failed logins within 300 s lock the account for 300 s. */
+export const MPOWER_DEFAULT_LOCKOUT = { attempts: 3, windowSeconds: 300, lockSeconds: 300 } as const;
+
 // ---------------------------------------------------------------------------------------------------------------
-// UNCONFIRMED by any public source, and all kept here: the password policy, the token idle timeout, every failure
-// wording and the HTTP status of each failure (locked account: 403; dead aasID: 400; other user's conversation: 403),
-// the `aasType` of failure messages ("error"), the retry count for a refused new password (3, as pam_pwquality), and
-// the conversation idle timeout. The PAM texts are those of Linux pam_unix / pam_pwquality, which mPower runs.
+// UNCONFIRMED by any public source, and all kept here (vendor-notes §5 "Field facts" cited where it says more):
+// - the password policy (§5: current firmware requires 8 to 64 characters and no class; the stricter default here
+//   keeps a rotator honest about generating all classes), the token idle timeout, the conversation idle timeout;
+// - the lockout: 3 failures within 300 s lock for 300 s (§5, bruteForcePrevention [weak: another page says 5 / 30 min]);
+// - the refused login: 401 `{"code":401,"status":"fail","error":"authorize failed. X attempts remaining."}` (§5 [weak]);
+// - the LOCKED answer: 401 in the same envelope, `"authorize failed. Too many failed login attempts: the account is
+//   locked for N seconds."` (no source shows it: the most plausible shape, the refusal's own envelope and status);
+// - every other failure wording and status (dead aasID: 400; other user's conversation: 403), the `aasType` of
+//   failure messages ("error", §5: real), the retry count for a refused new password (pam_pwquality `retry`, default 1
+//   per §5), and "Enter current password again: " (the `current-again` variant: a plausible re-authentication prompt).
+// The PAM texts are Linux-PAM's (§5: 1.3.0+ prompts by default, the older "UNIX" prompts as a variant).
 // ---------------------------------------------------------------------------------------------------------------
 
 export const MPOWER_DEFAULT_POLICY: PasswordPolicy = {
@@ -41,12 +70,12 @@ export const MPOWER_DEFAULT_POLICY: PasswordPolicy = {
 /** Token idle timeout (the device setting `remoteAccess/timeoutSeconds`). */
 export const MPOWER_DEFAULT_SESSION_IDLE_MS = 5 * 60_000;
 export const MPOWER_DEFAULT_CONVERSATION_IDLE_MS = 60_000;
-/** New passwords PAM accepts to be refused before it ends the conversation. */
-const MAX_NEW_PASSWORD_TRIES = 3;
+/** New passwords PAM accepts to be refused before it ends the conversation (pam_pwquality `retry` default). */
+const DEFAULT_NEW_PASSWORD_TRIES = 1;
 
 export const MPOWER_STATUS = {
   badCredentials: 401,
-  locked: 403,
+  locked: 401,
   unauthenticated: 401,
   deadConversation: 400,
   forbidden: 403,
@@ -57,7 +86,8 @@ export const MPOWER_STATUS = {
 
 export const MPOWER_TEXTS = {
   badLogin: 'Invalid username or password',
-  locked: 'User account is locked due to too many failed login attempts',
+  attemptsRemaining: (remaining: number) => `authorize failed. ${remaining} attempts remaining.`,
+  lockedFor: (seconds: number) => `authorize failed. Too many failed login attempts: the account is locked for ${seconds} seconds.`,
   unauthenticated: 'Invalid or expired token',
   deadConversation: 'Invalid or expired aasID',
   forbidden: 'Permission denied: cannot change the password of another user',
@@ -73,6 +103,10 @@ export const MPOWER_TEXTS = {
   currentPrompt: 'Current password: ',
   newPrompt: 'New password: ',
   retypePrompt: 'Retype new password: ',
+  legacyCurrentPrompt: '(current) UNIX password: ',
+  legacyNewPrompt: 'Enter new UNIX password: ',
+  legacyRetypePrompt: 'Retype new UNIX password: ',
+  currentAgainPrompt: 'Enter current password again: ',
   success: 'Change password success!',
   wrongCurrent: 'passwd: Authentication token manipulation error',
   badPassword: (reason: string) => `BAD PASSWORD: ${reason}`,
@@ -91,9 +125,20 @@ export async function startMPowerSimulator(options: MPowerSimulatorOptions): Pro
     vendor: 'multitech-mpower',
     options,
     defaultPolicy: MPOWER_DEFAULT_POLICY,
-    build: (accounts) =>
-      mpower(accounts, options.sessionIdleMs ?? MPOWER_DEFAULT_SESSION_IDLE_MS, options.conversationIdleMs ?? MPOWER_DEFAULT_CONVERSATION_IDLE_MS),
+    defaultLockout: MPOWER_DEFAULT_LOCKOUT,
+    build: (accounts) => mpower(accounts, options),
   });
+}
+
+function promptsOf(variant: MPowerPrompts): { current: string; next: string; retype: string } {
+  switch (variant) {
+    case 'pam-legacy':
+      return { current: MPOWER_TEXTS.legacyCurrentPrompt, next: MPOWER_TEXTS.legacyNewPrompt, retype: MPOWER_TEXTS.legacyRetypePrompt };
+    case 'current-again':
+      return { current: MPOWER_TEXTS.currentAgainPrompt, next: MPOWER_TEXTS.newPrompt, retype: MPOWER_TEXTS.retypePrompt };
+    case 'pam-1.3':
+      return { current: MPOWER_TEXTS.currentPrompt, next: MPOWER_TEXTS.newPrompt, retype: MPOWER_TEXTS.retypePrompt };
+  }
 }
 
 type Stage = 'info' | 'current' | 'new' | 'retype';
@@ -105,9 +150,17 @@ interface Conversation {
   refusedNewPasswords: number;
 }
 
-function mpower(accounts: AccountStore, sessionIdleMs: number, conversationIdleMs: number) {
-  const sessions = new SessionStore<string>(sessionIdleMs, () => randomHex(16).toUpperCase());
-  const conversations = new SessionStore<Conversation>(conversationIdleMs, () => randomAlphanumeric(30));
+function mpower(accounts: AccountStore, options: MPowerSimulatorOptions) {
+  const now = options.now ?? Date.now;
+  const sessions = new SessionStore<string>(options.sessionIdleMs ?? MPOWER_DEFAULT_SESSION_IDLE_MS, () => randomHex(16).toUpperCase(), now);
+  const conversations = new SessionStore<Conversation>(
+    options.conversationIdleMs ?? MPOWER_DEFAULT_CONVERSATION_IDLE_MS,
+    () => randomAlphanumeric(30),
+    now,
+  );
+  const prompts = promptsOf(options.prompts ?? 'pam-1.3');
+  const maxNewPasswordTries = options.newPasswordTries ?? DEFAULT_NEW_PASSWORD_TRIES;
+  const loginRefusal = options.loginRefusal ?? 'attempts-remaining';
 
   const fail = (status: number, error: string): SimResponse => ({ status, body: { code: status, status: 'fail', error } });
   const success = (result?: unknown): SimResponse => ({
@@ -130,8 +183,15 @@ function mpower(accounts: AccountStore, sessionIdleMs: number, conversationIdleM
     const username = request.query.get('username') ?? field(request.body, 'username') ?? '';
     const password = request.query.get('password') ?? field(request.body, 'password') ?? '';
     const result = accounts.authenticate(username, password);
-    if (result === 'locked') return fail(MPOWER_STATUS.locked, MPOWER_TEXTS.locked);
-    if (result === 'bad-credentials') return fail(MPOWER_STATUS.badCredentials, MPOWER_TEXTS.badLogin);
+    if (result === 'bad-credentials' && accounts.lockSecondsLeft(username) > 0 && loginRefusal === 'attempts-remaining') {
+      // The failure that locks the account: the last of its attempts.
+      return fail(MPOWER_STATUS.badCredentials, MPOWER_TEXTS.attemptsRemaining(0));
+    }
+    if (result === 'locked') return fail(MPOWER_STATUS.locked, MPOWER_TEXTS.lockedFor(accounts.lockSecondsLeft(username)));
+    if (result === 'bad-credentials') {
+      const text = loginRefusal === 'plain' ? MPOWER_TEXTS.badLogin : MPOWER_TEXTS.attemptsRemaining(accounts.attemptsRemaining(username));
+      return fail(MPOWER_STATUS.badCredentials, text);
+    }
     const token = sessions.create(username);
     return success({
       address: '127.0.0.1',
@@ -201,27 +261,27 @@ function mpower(accounts: AccountStore, sessionIdleMs: number, conversationIdleM
       case 'info':
         // An info message asks nothing: whatever is answered moves PAM on to its first question.
         conversation.stage = 'current';
-        return aas(aasID, false, MPOWER_TEXTS.currentPrompt, QUESTION);
+        return aas(aasID, false, prompts.current, QUESTION);
       case 'current':
         // PAM checks the current password as a login would, and a wrong one counts as a failed login.
         if (accounts.authenticate(username, answer) !== 'ok') return end(MPOWER_TEXTS.wrongCurrent, ERROR);
         conversation.stage = 'new';
-        return aas(aasID, false, MPOWER_TEXTS.newPrompt, QUESTION);
+        return aas(aasID, false, prompts.next, QUESTION);
       case 'new': {
         const reason = request.has('reject-new-password')
           ? MPOWER_TEXTS.injectedPolicyReason
           : accounts.checkNewPassword(username, answer)?.reason;
         if (reason !== undefined) {
           conversation.refusedNewPasswords += 1;
-          if (conversation.refusedNewPasswords >= MAX_NEW_PASSWORD_TRIES) {
+          if (conversation.refusedNewPasswords >= maxNewPasswordTries) {
             return end(`${MPOWER_TEXTS.badPassword(reason)}\n${MPOWER_TEXTS.retriesExhausted}`, ERROR);
           }
           // Like real PAM: the refusal, then the same question again.
-          return aas(aasID, false, `${MPOWER_TEXTS.badPassword(reason)}\n${MPOWER_TEXTS.newPrompt}`, QUESTION);
+          return aas(aasID, false, `${MPOWER_TEXTS.badPassword(reason)}\n${prompts.next}`, QUESTION);
         }
         conversation.newPassword = answer;
         conversation.stage = 'retype';
-        return aas(aasID, false, MPOWER_TEXTS.retypePrompt, QUESTION);
+        return aas(aasID, false, prompts.retype, QUESTION);
       }
       case 'retype':
         if (answer !== conversation.newPassword) return end(MPOWER_TEXTS.mismatch, ERROR);

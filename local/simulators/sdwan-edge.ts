@@ -1,5 +1,14 @@
 import type { AccountStore, Role } from './accounts';
-import { field, type SimRequest, type SimResponse, type SimulatedDevice, type SimulatorOptions, startDeviceServer } from './device-server';
+import {
+  DEFAULT_LOCKOUT,
+  field,
+  type SimRequest,
+  type SimResponse,
+  type SimulatedDevice,
+  type SimulatorOptions,
+  startDeviceServer,
+} from './device-server';
+import type { FaultRule } from './faults';
 import type { PasswordPolicy } from './password-policy';
 import { randomHex, SessionStore } from './sessions';
 
@@ -16,6 +25,27 @@ import { randomHex, SessionStore } from './sessions';
 export interface SdwanEdgeSimulatorOptions extends SimulatorOptions {
   /** A POST whose timestamp is older than this is refused with "POST Request Timed Out". Default: 300 000 ms. */
   readonly timestampMaxAgeMs?: number;
+  /**
+   * What a successful login says of the user level:
+   * - `number` (default, vendor-notes §5): `user_level: 1`, `user_level_str: "admin"`, message "… - level: 1";
+   * - `message-only`: no `user_level` fields, only the message "… - level: 1";
+   * - `label`: as `number`, but the message ends "level: admin" (the seed's wording).
+   */
+  readonly loginLevel?: SdwanLoginLevel;
+}
+
+export type SdwanLoginLevel = 'number' | 'message-only' | 'label';
+
+/**
+ * A 403 at login, as the device answers a login POST it refuses for its timestamp (vendor-notes §5: a 403 at login is
+ * not proof of a wrong password). By default the device does not look at the credentials (`afterHandling: false`).
+ */
+export function sdwanLoginForbidden403(options: { afterHandling?: boolean; times?: number } = {}): FaultRule {
+  return {
+    on: 'login',
+    times: options.times ?? 1,
+    fault: { kind: 'respond', status: 403, body: { status: 'fail', message: 'Invalid POST Request' }, afterHandling: options.afterHandling ?? false },
+  };
 }
 
 export const SDWAN_EDGE_PATHS = {
@@ -28,7 +58,10 @@ export const SDWAN_EDGE_PATHS = {
 export const SDWAN_EDGE_COOKIE = 'CGISESSID';
 
 /**
- * UNCONFIRMED behaviour, all in one place (no public source shows it; built the way such a device most plausibly behaves):
+ * UNCONFIRMED behaviour, all in one place (no public source shows it; built the way such a device most plausibly behaves).
+ * vendor-notes §5 confirms the login message "… level: 1" (a number: the default `loginLevel`), the timestamp texts and
+ * "Malformed JSON string in POST data", and that a 403 can mean a bad timestamp (the `sdwanLoginForbidden403` fault).
+ * - the lockout: 5 failed logins within 900 s lock the account for 900 s;
  * - the password policy (`SDWAN_EDGE_DEFAULT_POLICY`);
  * - the session idle timeout (the web console's is configurable, in minutes);
  * - the default maximum age of a POST timestamp, and the clock skew tolerated for a timestamp from the future;
@@ -47,6 +80,7 @@ export const SDWAN_EDGE_UNCONFIRMED = {
   futureSkewMs: 5_000,
   loginRefusedStatus: 401,
   changeRefusedStatus: 400,
+  lockout: DEFAULT_LOCKOUT,
 } as const;
 
 /** Unconfirmed: min 8, upper, lower, digit, no white space, not the current password. */
@@ -99,13 +133,16 @@ export async function startSdwanEdgeSimulator(options: SdwanEdgeSimulatorOptions
     vendor: 'oracle-sdwan-edge',
     options,
     defaultPolicy: SDWAN_EDGE_DEFAULT_POLICY,
-    build: (accounts) =>
-      sdwanEdge(accounts, options.sessionIdleMs ?? SDWAN_EDGE_UNCONFIRMED.sessionIdleMs, options.timestampMaxAgeMs ?? SDWAN_EDGE_UNCONFIRMED.timestampMaxAgeMs),
+    defaultLockout: SDWAN_EDGE_UNCONFIRMED.lockout,
+    build: (accounts) => sdwanEdge(accounts, options),
   });
 }
 
-function sdwanEdge(accounts: AccountStore, sessionIdleMs: number, timestampMaxAgeMs: number) {
-  const sessions = new SessionStore<EdgeSession>(sessionIdleMs, () => randomHex(32));
+function sdwanEdge(accounts: AccountStore, options: SdwanEdgeSimulatorOptions) {
+  const sessionIdleMs = options.sessionIdleMs ?? SDWAN_EDGE_UNCONFIRMED.sessionIdleMs;
+  const timestampMaxAgeMs = options.timestampMaxAgeMs ?? SDWAN_EDGE_UNCONFIRMED.timestampMaxAgeMs;
+  const loginLevel = options.loginLevel ?? 'number';
+  const sessions = new SessionStore<EdgeSession>(sessionIdleMs, () => randomHex(32), options.now ?? Date.now);
 
   const fail = (status: number, message: string): SimResponse => ({ status, body: { message, status: 'fail' } });
   const notLoggedIn = () => fail(401, SDWAN_EDGE_TEXTS.notLoggedIn);
@@ -165,9 +202,8 @@ function sdwanEdge(accounts: AccountStore, sessionIdleMs: number, timestampMaxAg
       headers: { 'set-cookie': `${SDWAN_EDGE_COOKIE}=${id}; path=/; secure` },
       body: {
         status: 'success',
-        user_level: level.level,
-        user_level_str: level.label,
-        message: SDWAN_EDGE_TEXTS.loginSuccess(username, level.label),
+        ...(loginLevel === 'message-only' ? {} : { user_level: level.level, user_level_str: level.label }),
+        message: SDWAN_EDGE_TEXTS.loginSuccess(username, loginLevel === 'label' ? level.label : String(level.level)),
         timestamp: issueTimestamp(session),
       },
     };

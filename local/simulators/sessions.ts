@@ -22,12 +22,13 @@ export class SessionStore<T> {
   constructor(
     private readonly idleMs: number,
     private readonly newId: () => string = () => randomHex(16),
+    private readonly now: () => number = Date.now,
   ) {}
 
   create(data: T): string {
     const id = this.newId();
     this.issued.push(id);
-    this.sessions.set(id, { data, lastUsed: Date.now() });
+    this.sessions.set(id, { data, lastUsed: this.now() });
     return id;
   }
 
@@ -36,11 +37,11 @@ export class SessionStore<T> {
     if (id === undefined) return undefined;
     const session = this.sessions.get(id);
     if (session === undefined) return undefined;
-    if (Date.now() - session.lastUsed > this.idleMs) {
+    if (this.now() - session.lastUsed > this.idleMs) {
       this.sessions.delete(id);
       return undefined;
     }
-    session.lastUsed = Date.now();
+    session.lastUsed = this.now();
     return session.data;
   }
 

@@ -1,5 +1,13 @@
 import type { AccountStore } from './accounts';
-import { field, type SimRequest, type SimResponse, type SimulatedDevice, type SimulatorOptions, startDeviceServer } from './device-server';
+import {
+  DEFAULT_LOCKOUT,
+  field,
+  type SimRequest,
+  type SimResponse,
+  type SimulatedDevice,
+  type SimulatorOptions,
+  startDeviceServer,
+} from './device-server';
 import type { PasswordPolicy } from './password-policy';
 import { randomHex, SessionStore } from './sessions';
 
@@ -8,8 +16,26 @@ import { randomHex, SessionStore } from './sessions';
  * Operations (for fault rules): `login`, `read-session`, `logout`, `change-password`.
  *
  * Unconfirmed by public sources, and kept here: the policy, the wording of failures, the session cookie name, the
- * HTTP status of failed operations (400) and of missing authentication (401).
+ * HTTP status of failed operations (400) and of missing authentication (401); the lockout (5 failed logins within
+ * 900 s lock for 900 s); the shapes of a refused login (vendor-notes §5): a 401 HTML page with `WWW-Authenticate:
+ * Basic` from the web server in front of the API (the default: §5 reports it), a 200 `success:false` [unconfirmed], or
+ * the API's own 401 JSON; and that a LOCKED account is always told in the API's JSON envelope (401 `success:false`),
+ * whatever the refusal shape (no source shows how a lock looks).
  */
+export interface UnifiedAssuranceSimulatorOptions extends SimulatorOptions {
+  /** How a refused login answers (see above). Default: `html-401`. */
+  readonly loginRefusal?: UaLoginRefusal;
+}
+
+export type UaLoginRefusal = 'json' | 'html-401' | 'success-false';
+
+export const UNIFIED_ASSURANCE_LOCKOUT = DEFAULT_LOCKOUT;
+
+/** The page a web server in front of the API sends with a Basic-auth challenge. */
+export const UNIFIED_ASSURANCE_UNAUTHORIZED_HTML =
+  '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>401 Unauthorized</title>\n</head><body>\n<h1>Unauthorized</h1>\n' +
+  '<p>This server could not verify that you are authorized to access the document requested. Either you supplied the wrong ' +
+  "credentials (e.g., bad password), or your browser doesn't understand how to supply the credentials required.</p>\n</body></html>\n";
 export const UNIFIED_ASSURANCE_DEFAULT_POLICY: PasswordPolicy = {
   minLength: 8,
   maxLength: 64,
@@ -33,17 +59,33 @@ export const UNIFIED_ASSURANCE_TEXTS = {
   notYours: 'You may only change your own password',
 } as const;
 
-export async function startUnifiedAssuranceSimulator(options: SimulatorOptions): Promise<SimulatedDevice> {
+export async function startUnifiedAssuranceSimulator(options: UnifiedAssuranceSimulatorOptions): Promise<SimulatedDevice> {
   return startDeviceServer({
     vendor: 'oracle-unified-assurance',
     options,
     defaultPolicy: UNIFIED_ASSURANCE_DEFAULT_POLICY,
-    build: (accounts) => unifiedAssurance(accounts, options.sessionIdleMs ?? 15 * 60_000),
+    defaultLockout: UNIFIED_ASSURANCE_LOCKOUT,
+    build: (accounts) => unifiedAssurance(accounts, options),
   });
 }
 
-function unifiedAssurance(accounts: AccountStore, sessionIdleMs: number) {
-  const sessions = new SessionStore<string>(sessionIdleMs, () => randomHex(16));
+function unifiedAssurance(accounts: AccountStore, options: UnifiedAssuranceSimulatorOptions) {
+  const sessions = new SessionStore<string>(options.sessionIdleMs ?? 15 * 60_000, () => randomHex(16), options.now ?? Date.now);
+  const loginRefusal = options.loginRefusal ?? 'html-401';
+  const refusedLogin = (): SimResponse => {
+    switch (loginRefusal) {
+      case 'html-401':
+        return {
+          status: 401,
+          body: UNIFIED_ASSURANCE_UNAUTHORIZED_HTML,
+          headers: { 'content-type': 'text/html; charset=iso-8859-1', 'www-authenticate': 'Basic realm="Unified Assurance"' },
+        };
+      case 'success-false':
+        return fail(200, UNIFIED_ASSURANCE_TEXTS.badLogin);
+      case 'json':
+        return fail(401, UNIFIED_ASSURANCE_TEXTS.badLogin);
+    }
+  };
   let nextUserId = 1001;
   const userIds = new Map<string, number>();
 
@@ -98,7 +140,7 @@ function unifiedAssurance(accounts: AccountStore, sessionIdleMs: number) {
           const username = field(request.body, 'Username') ?? '';
           const result = accounts.authenticate(username, field(request.body, 'Password') ?? '');
           if (result === 'locked') return fail(401, UNIFIED_ASSURANCE_TEXTS.locked);
-          if (result === 'bad-credentials') return fail(401, UNIFIED_ASSURANCE_TEXTS.badLogin);
+          if (result === 'bad-credentials') return refusedLogin();
           const id = sessions.create(username);
           return {
             status: 200,

@@ -1,12 +1,20 @@
 import { request } from 'node:https';
 import type { AccountStore } from './accounts';
-import { field, type SimRequest, type SimResponse, type SimulatedDevice, type SimulatorOptions, startDeviceServer } from './device-server';
+import {
+  DEFAULT_LOCKOUT,
+  field,
+  type SimRequest,
+  type SimResponse,
+  type SimulatedDevice,
+  type SimulatorOptions,
+  startDeviceServer,
+} from './device-server';
 import type { PasswordPolicy } from './password-policy';
 import { randomAlphanumeric, randomHex } from './sessions';
 
 /**
- * WSO2 EMM 2.0.x: an OAuth client registered with the user's Basic credentials (`/dynamic-client-web/register`),
- * a password-grant token (`/oauth2/token`), then `POST /mdm-admin/users/change-password` with base64 passwords.
+ * WSO2 EMM 2.0.x: an OAuth client registered without authentication (`/dynamic-client-web/register`: the product's
+ * endpoint skips it, vendor-notes §5; an Authorization header is ignored), a password-grant token (`/oauth2/token`), then `POST /mdm-admin/users/change-password` with base64 passwords.
  * Operations (for fault rules): `register`, `token`, `change-password`.
  * Handler faults: `session-expired` (the bearer token presented is forgotten and refused), `reject-new-password`
  * (the change answers the ambiguous 400).
@@ -17,7 +25,15 @@ export interface Wso2EmmSimulatorOptions extends SimulatorOptions {
    * seconds. Default: `sessionIdleMs` when given, else 3 600 000 (one hour, the product default).
    */
   readonly tokenLifetimeMs?: number;
+  /**
+   * How the token endpoint refuses bad user credentials (vendor-notes §5):
+   * - `invalid_grant-400` (default, the product's own): 400 `{"error":"invalid_grant", …}`;
+   * - `invalid_client-401`: 401 `{"error":"invalid_client", …}`, as other WSO2 deployments and proxies answer.
+   */
+  readonly badCredentials?: Wso2BadCredentials;
 }
+
+export type Wso2BadCredentials = 'invalid_grant-400' | 'invalid_client-401';
 
 /** The user store's default `PasswordJavaRegEx` `^[\S]{5,30}$`: 5 to 30 characters, no white space. */
 export const WSO2_EMM_DEFAULT_POLICY: PasswordPolicy = {
@@ -41,18 +57,23 @@ export const WSO2_EMM_TEXTS = {
   changeFailed: 'Old password does not match.',
   changed: (username: string) => `User password by username: ${username} was successfully changed.`,
   invalidGrant: 'Provided Authorization Grant is invalid',
+  /** vendor-notes §5: the description of a bad user at v2.0.1. */
+  authenticationFailed: (username: string) => `Authentication failed for ${username}@carbon.super`,
   invalidClient: 'Client Authentication failed.',
 } as const;
 
 /*
  * ---- Unconfirmed behaviour (no public source shows it); change it here. ----
- * - A locked account: the password grant answers 400 `invalid_grant` whose description carries WSO2 Identity Server's
- *   account-locked code 17003 (as IS does with its authentication-failure reason enabled); registration (Basic
- *   auth) answers 401 with the same text appended to the usual plain-text refusal.
- * - Registration: a wrong Basic password is a 401 plain text and counts as a failed login; the answer is 201
- *   `{client_id, client_secret, client_name:"<owner>_<clientName>", callback_url, grant_types}`; registering the same
- *   clientName for the same owner again returns the same client; `owner` must be the authenticated user unless that
- *   user is an admin (else 403); a body without owner or clientName is 400 `invalid_client_metadata`.
+ * Confirmed by vendor-notes §5 (the product's source at v2.0.1): registration is not authenticated; a bad user at
+ * the token endpoint is 400 `invalid_grant` ("Authentication failed for <user>@<tenant>"), a bad client 401
+ * `invalid_client`; other deployments answer bad users 401 (the `invalid_client-401` variant).
+ * - The lockout: §5 says account locking is off by default in EMM 2.0.1 (no identity-management feature); the
+ *   simulator locks anyway (5 failures within 900 s, for 900 s), so that a rotator is held to a limit everywhere.
+ * - A locked account: the password grant answers 400 `invalid_grant` (401 `invalid_client` in that variant) whose
+ *   description carries WSO2 Identity Server's account-locked code 17003.
+ * - Registration: the answer is 201 `{client_id, client_secret, client_name:"<owner>_<clientName>", callback_url,
+ *   grant_types}`; registering the same clientName for the same owner again returns the same client; a body without
+ *   owner or clientName is 400 `invalid_client_metadata`; an unknown owner is registered all the same.
  * - change-password: the new password is checked before the old one (the order of Carbon's user store manager as
  *   best recalled), so a policy failure costs no login attempt; a wrong old password counts as a failed login, as does
  *   an old password that is not base64 (the product's decoder is lenient: a plain password decodes to garbage that
@@ -65,6 +86,7 @@ export const WSO2_EMM_UNCONFIRMED = {
   lockedDescription: '17003 Account is locked for the user. Too many failed login attempts.',
   forbiddenUser: 'User is not authorized to change the password of this user',
   checkPolicyBeforeOldPassword: true,
+  lockout: DEFAULT_LOCKOUT,
 } as const;
 
 export async function startWso2EmmSimulator(options: Wso2EmmSimulatorOptions): Promise<SimulatedDevice> {
@@ -73,7 +95,8 @@ export async function startWso2EmmSimulator(options: Wso2EmmSimulatorOptions): P
     vendor: 'wso2-emm',
     options,
     defaultPolicy: WSO2_EMM_DEFAULT_POLICY,
-    build: (accounts) => wso2Emm(accounts, tokenLifetimeMs),
+    defaultLockout: WSO2_EMM_UNCONFIRMED.lockout,
+    build: (accounts) => wso2Emm(accounts, tokenLifetimeMs, options.badCredentials ?? 'invalid_grant-400'),
   });
 }
 
@@ -109,7 +132,7 @@ function decodeBase64(value: string): string | undefined {
   return Buffer.from(decoded, 'utf8').toString('base64') === value ? decoded : undefined;
 }
 
-function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number) {
+function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number, badCredentials: Wso2BadCredentials) {
   const apps = new Map<string, OAuthApp>(); // by client id
   const accessTokens = new Map<string, AccessToken>();
   const issued: string[] = [];
@@ -129,17 +152,11 @@ function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number) {
     grant_types: app.grantTypes,
   });
 
+  /** Not authenticated (vendor-notes §5): no credential is looked at, and nothing counts as a login. */
   const register = (request: SimRequest): SimResponse => {
-    const basic = basicCredentials(request);
-    if (basic === undefined) return unauthorized();
-    const [user, password] = basic;
-    const result = accounts.authenticate(user, password);
-    if (result === 'locked') return { status: 401, body: `${WSO2_EMM_TEXTS.unauthorized}: ${WSO2_EMM_UNCONFIRMED.lockedDescription}` };
-    if (result !== 'ok') return unauthorized();
     const owner = field(request.body, 'owner');
     const clientName = field(request.body, 'clientName');
     if (!owner || !clientName) return oauthError(400, 'invalid_client_metadata', 'owner and clientName are required');
-    if (owner !== user && accounts.roleOf(user) !== 'admin') return { status: 403, body: WSO2_EMM_UNCONFIRMED.forbiddenUser };
     const existing = [...apps.values()].find((app) => app.owner === owner && app.clientName === clientName);
     if (existing) return { status: 201, body: appResponse(existing) };
     const app: OAuthApp = {
@@ -164,8 +181,10 @@ function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number) {
     const password = field(request.body, 'password');
     if (!username || password === undefined) return oauthError(400, 'invalid_request', 'Missing parameters: username password');
     const result = accounts.authenticate(username, password);
-    if (result === 'locked') return oauthError(400, 'invalid_grant', WSO2_EMM_UNCONFIRMED.lockedDescription);
-    if (result !== 'ok') return oauthError(400, 'invalid_grant', WSO2_EMM_TEXTS.invalidGrant);
+    const refuse = (description: string) =>
+      badCredentials === 'invalid_client-401' ? oauthError(401, 'invalid_client', description) : oauthError(400, 'invalid_grant', description);
+    if (result === 'locked') return refuse(WSO2_EMM_UNCONFIRMED.lockedDescription);
+    if (result !== 'ok') return refuse(badCredentials === 'invalid_client-401' ? WSO2_EMM_TEXTS.invalidClient : WSO2_EMM_TEXTS.authenticationFailed(username));
     const accessToken = randomHex(16);
     const refreshToken = randomHex(16);
     issued.push(accessToken, refreshToken);
@@ -225,8 +244,8 @@ function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number) {
 
 /**
  * Registers an OAuth application on a simulated WSO2 device the way an operator does by hand before putting its
- * credentials in the device secret (`oauthClient`): one `/dynamic-client-web/register` call with the user's Basic
- * credentials, the device's certificate trusted.
+ * credentials in the device secret (`oauthClient`): one `/dynamic-client-web/register` call (with the user's Basic
+ * credentials, as the product's docs show; the device does not check them), the device's certificate trusted.
  */
 export function registerOAuthClientByHand(
   device: SimulatedDevice,

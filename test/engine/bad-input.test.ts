@@ -147,9 +147,10 @@ describe('a valid secret the rotation cannot act on', () => {
       expect(result.errorType).toBe('RotationStateError');
       expect(result.errorMessage).toBe(`Secret ${secretArn}: ClientRequestToken ${token} is not a version of the secret`);
     }
-    // The same token in a console execution (as the rotation function would start it): refused before any device request.
+    // The same token in an execution of the rotation state machine (as the rotation function would start it): refused
+    // before any device request.
     for (const action of ['set', 'test']) {
-      const run = await engine.runExecution({ action, secretArn, token });
+      const run = await engine.runRotationExecution({ action, secretArn, token });
       expect(run.status).toBe('FAILED');
       expect(run.cause).toContain(secretArn);
       expect(run.cause).toContain(token);
@@ -178,6 +179,23 @@ describe('a valid secret the rotation cannot act on', () => {
     expect(device.requests.length).toBe(requestsBefore);
     expect(device.passwordOf(USER)).toBe(devicePassword);
     expectUnchangedBut(secretArn, before, undefined, false);
+  });
+
+  test('the console state machine runs only the console actions: "set" and "test" are refused before any task', async () => {
+    const secretArn = await engine.createDeviceSecret('bad/console-set', validSecret());
+    const requestsBefore = device.requests.length;
+    for (const action of ['set', 'test']) {
+      const run = await engine.runExecution({ action, secretArn, token: randomUUID() });
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('InvalidExecutionInput');
+      expect(run.cause).toContain('"rotate" | "verify"');
+      expect(run.history.some((event) => event.type === 'TaskScheduled')).toBe(false);
+    }
+    // And the rotation state machine refuses the console's "rotate".
+    const rotate = await engine.runRotationExecution({ action: 'rotate', secretArn });
+    expect(rotate.status).toBe('FAILED');
+    expect(rotate.error).toBe('InvalidExecutionInput');
+    expect(device.requests.length).toBe(requestsBefore);
   });
 
   test('a console execution named like the rotation function\'s executions of another secret: refused at its first task, the device untouched', async () => {

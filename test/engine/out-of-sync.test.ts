@@ -28,6 +28,8 @@ beforeAll(() => {
 interface Setup {
   /** What the secret's privileged account is: none, an admin secret of the same device, or one built by the test. */
   readonly privileged?: 'admin' | ((device: SimulatedDevice, adminPassword: string) => Record<string, unknown> | string);
+  /** Whether the deployment configures the privileged secret as one (construct prop privilegedSecrets). Default: true. */
+  readonly configured?: boolean;
   /** Configure rotation (testSecret alone, as a deploy does) while the device is still in sync. */
   readonly enableRotation?: boolean;
 }
@@ -50,11 +52,12 @@ async function outOfSyncDevice(vendor: Vendor, name: string, setup: Setup = {}) 
   const endpoint = { vendor, host: device.host, port: device.port, tls: { certificateSha256: device.fingerprint256 } };
   let privilegedSecretArn: string | undefined;
   if (setup.privileged === 'admin') {
-    privilegedSecretArn = await engine.createDeviceSecret(`${name}/admin`, { ...endpoint, username: ADMIN, password: adminPassword });
+    privilegedSecretArn = await engine.createDeviceSecret(`${name}/admin`, { ...endpoint, username: ADMIN, password: adminPassword, resetAccounts: [USER] });
   } else if (typeof setup.privileged === 'function') {
     const value = setup.privileged(device, adminPassword);
     privilegedSecretArn = typeof value === 'string' ? value : await engine.createDeviceSecret(`${name}/admin`, value);
   }
+  engine.configurePrivilegedSecrets(privilegedSecretArn !== undefined && setup.configured !== false ? [privilegedSecretArn] : []);
   const secretArn = await engine.createDeviceSecret(name, {
     ...endpoint,
     username: USER,
@@ -173,8 +176,8 @@ describe('a device whose password was changed by hand', () => {
 
 describe('the privileged secret is checked before anything is sent (confused deputy)', () => {
   /** Runs a scheduled rotation expecting the reset to be refused; returns the failure message. */
-  async function refused(name: string, privileged: NonNullable<Setup['privileged']>) {
-    const { device, secretArn, privilegedSecretArn, oldPassword } = await outOfSyncDevice('oracle-sdwan-edge', name, { privileged });
+  async function refused(name: string, privileged: NonNullable<Setup['privileged']>, setup: Omit<Setup, 'privileged'> = {}) {
+    const { device, secretArn, privilegedSecretArn, oldPassword } = await outOfSyncDevice('oracle-sdwan-edge', name, { privileged, ...setup });
     const loginsBefore = 2; // the change's search: AWSCURRENT and the pending version
     await engine.rotateSecret(secretArn);
     const message = engine.secrets.lastRotationError(secretArn)?.errorMessage ?? '';
@@ -189,6 +192,27 @@ describe('the privileged secret is checked before anything is sent (confused dep
     return message;
   }
 
+  test('a privileged secret the deployment did not configure as one: the secret\'s writer cannot borrow it', async () => {
+    const message = await refused('oos/not-configured', (device, adminPassword) => ({
+      vendor: 'oracle-sdwan-edge', host: device.host, port: device.port, username: ADMIN, password: adminPassword, resetAccounts: [USER],
+    }), { configured: false });
+    expect(message).toMatch(/not configured as a privileged secret of this deployment/);
+  });
+
+  test('a privileged secret that does not name the account in its resetAccounts', async () => {
+    const message = await refused('oos/not-named', (device, adminPassword) => ({
+      vendor: 'oracle-sdwan-edge', host: device.host, port: device.port, username: ADMIN, password: adminPassword, resetAccounts: ['someone-else'],
+    }));
+    expect(message).toMatch(/does not name account "netops" in its resetAccounts/);
+  });
+
+  test('a privileged secret that names no accounts at all', async () => {
+    const message = await refused('oos/names-none', (device, adminPassword) => ({
+      vendor: 'oracle-sdwan-edge', host: device.host, port: device.port, username: ADMIN, password: adminPassword,
+    }));
+    expect(message).toMatch(/does not name account "netops" in its resetAccounts/);
+  });
+
   test('a privileged secret of another host', async () => {
     const message = await refused('oos/other-host', (device, adminPassword) => ({
       vendor: 'oracle-sdwan-edge',
@@ -196,6 +220,7 @@ describe('the privileged secret is checked before anything is sent (confused dep
       port: device.port,
       username: ADMIN,
       password: adminPassword,
+      resetAccounts: [USER],
     }));
     expect(message).toMatch(/it is an account of oracle-sdwan-edge device other-edge\.example\.net:\d+, not of oracle-sdwan-edge device 127\.0\.0\.1:\d+/);
   });
@@ -207,6 +232,7 @@ describe('the privileged secret is checked before anything is sent (confused dep
       port: device.port,
       username: ADMIN,
       password: adminPassword,
+      resetAccounts: [USER],
     }));
     expect(message).toMatch(/must be of the same vendor, host and port/);
   });
@@ -233,7 +259,7 @@ describe('the privileged secret is checked before anything is sent (confused dep
     expect(message).toMatch(/the same account \(netops\)/);
   });
 
-  test('a pending version made by hand for another account (the admin) is refused: the reset only ever sets the rotated account', async () => {
+  test('a pending version made by hand for another account (the admin) is refused before any login: its password goes nowhere', async () => {
     const { device, secretArn, privilegedSecretArn, oldPassword, adminPassword } = await outOfSyncDevice('oracle-sdwan-edge', 'oos/forged-pending', {
       privileged: 'admin',
       enableRotation: true,
@@ -246,12 +272,14 @@ describe('the privileged secret is checked before anything is sent (confused dep
         VersionStages: ['AWSPENDING'],
       }),
     );
+    const loginsBefore = logins(device);
     const rotate = await engine.runExecution({ action: 'rotate', secretArn });
     expect(rotate.status).toBe('FAILED');
-    expect(rotate.error).toBe('PrivilegedResetRefusedError');
+    expect(rotate.error).toBe('VersionIdentityError');
     expect(rotate.cause).toContain(secretArn);
-    expect(rotate.cause).toContain(privilegedSecretArn as string);
-    expect(rotate.cause).toMatch(/the pending version is not the same account on the same device as AWSCURRENT/);
+    expect((JSON.parse(rotate.cause ?? '{}') as { errorMessage?: string }).errorMessage).toMatch(/the pending version \(version [0-9a-f-]+\) is for another account than AWSCURRENT \(username "sdwanadmin" instead of "netops"\)/);
+    expect(privilegedSecretArn).toBeDefined();
+    expect(logins(device)).toBe(loginsBefore);
     expect(changes(device)).toBe(0);
     expect(device.passwordOf(ADMIN)).toBe(adminPassword);
     expect(device.failedLoginsOf(ADMIN)).toBe(0);

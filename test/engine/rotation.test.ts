@@ -8,6 +8,8 @@ import type { SimulatedDevice } from '../../local/simulators';
 import { CHANGE_REQUEST, deviceSecretFor, startSimulator } from '../../local/simulators';
 import { canaryPassword } from '../helpers/canary';
 import { useLocalEngine } from '../helpers/engine-harness';
+import { DEVICE_FUNCTION_TIMEOUT, ROTATION_FUNCTION_TIMEOUT } from '../../infra/device-password-rotator';
+import { TASK_TIMEOUT_MARGIN } from '../../infra/rotation-workflow';
 
 /**
  * The product end to end: the state machine CDK synthesizes, run locally; Secrets Manager's four rotation steps and
@@ -140,10 +142,24 @@ describe('multitech-mpower conversation', () => {
     expect(device.account(USER).passwordChanges).toBe(1);
   });
 
-  test('each question-answer step is its own state with its own timeout', () => {
+  test('each question-answer step is its own state with its own timeout, longer than its function may run', () => {
     const states = engine.definition.States as Record<string, { Type: string; TimeoutSeconds?: number }>;
-    for (const name of ['mPower: Acknowledge', 'mPower: Answer current password', 'mPower: Answer new password', 'mPower: Retype new password']) {
-      expect(states[name]).toMatchObject({ Type: 'Task', TimeoutSeconds: 30 });
+    for (const name of ['mPower: Log in', 'mPower: Open password conversation', 'mPower: Acknowledge', 'mPower: Answer current password', 'mPower: Answer new password', 'mPower: Retype new password']) {
+      expect(states[name]).toMatchObject({ Type: 'Task', TimeoutSeconds: DEVICE_FUNCTION_TIMEOUT.plus(TASK_TIMEOUT_MARGIN).toSeconds() });
+    }
+  });
+
+  test('every task state of both state machines has a timeout longer than its function\'s, so a timed-out step cannot act after its restart', () => {
+    for (const definition of Object.values(engine.definitions)) {
+      const tasks = Object.entries(definition.States as Record<string, { Type: string; TimeoutSeconds?: number; Resource?: string; Parameters?: { FunctionName?: string } }>).filter(
+        ([, state]) => state.Type === 'Task',
+      );
+      expect(tasks.length).toBeGreaterThan(10);
+      for (const [name, state] of tasks) {
+        const fn = String(state.Parameters?.FunctionName ?? state.Resource ?? '');
+        const functionTimeout = /RotationFunction/.test(fn) ? ROTATION_FUNCTION_TIMEOUT : DEVICE_FUNCTION_TIMEOUT;
+        expect({ name, timeout: state.TimeoutSeconds }).toEqual({ name, timeout: functionTimeout.plus(TASK_TIMEOUT_MARGIN).toSeconds() });
+      }
     }
   });
 });

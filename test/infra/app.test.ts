@@ -23,7 +23,7 @@ describe('the CDK app', () => {
     const resources = Template.fromStack(stack).toJSON().Resources;
     expect(resourcesOfType(resources, 'AWS::SecretsManager::RotationSchedule')).toEqual([]);
     expect(Object.keys(functionsByKind(resources))).toHaveLength(5);
-    expect(resourcesOfType(resources, 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
+    expect(resourcesOfType(resources, 'AWS::StepFunctions::StateMachine')).toHaveLength(2);
     // Nothing reads a secret when there is none to read.
     expect(JSON.stringify(resources)).not.toContain('secretsmanager:GetSecretValue');
   });

@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -135,18 +136,45 @@ describe('IAM: device functions', () => {
     expect(actionsOf(statements).filter((a) => /^secretsmanager:(Put|Update|Create|Delete|Rotate|Restore|Tag|Untag)/.test(a))).toEqual([]);
     for (const action of secretActions) expect(resourcesFor(statements, action).sort()).toEqual([ROUTER, MDM].sort());
     expect(actionsOf(statements)).toEqual(
-      ['kms:Decrypt', 'kms:Encrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', ...secretActions, 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+      [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        ...secretActions,
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
     );
+  });
+
+  it.each(DEVICE_KINDS)('%s reads and writes the device ledger table only, its key only through DynamoDB', (kind) => {
+    const statements = statementsOfFunction(base.resources, functionsByKind(base.resources)[kind]![1]);
+    const ledgerId = base.stack.getLogicalId(base.rotator.ledgerTable.node.defaultChild as dynamodb.CfnTable);
+    expect(resourcesFor(statements, 'dynamodb:PutItem')).toEqual([{ 'Fn::GetAtt': [ledgerId, 'Arn'] }]);
+    const viaDynamoDb = statements.filter((st) => asArray(st.Action).includes('kms:GenerateDataKey'));
+    expect(viaDynamoDb).toHaveLength(1);
+    expect(viaDynamoDb[0]!.Condition).toEqual({ StringEquals: { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` } });
   });
 
   it.each(DEVICE_KINDS)('%s may seal only with the seal context: purpose, a rotated secret, an execution of this state machine', (kind) => {
     const statements = statementsOfFunction(base.resources, functionsByKind(base.resources)[kind]![1]);
-    const [seal, ...others] = statementsWith(statements, 'kms:Encrypt');
+    const [seal, ...others] = statementsWith(statements, 'kms:Encrypt').filter((st) => st.Condition?.StringEquals?.['kms:ViaService'] === undefined);
     expect(others).toEqual([]);
     expect(asArray(seal!.Action).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
     expect(seal!.Condition!.StringEquals).toEqual({ 'kms:EncryptionContext:purpose': SEAL_PURPOSE });
     expect(seal!.Condition!.StringLike!['kms:EncryptionContext:secretArn']).toEqual([ROUTER, MDM]);
-    expect(JSON.stringify(seal!.Condition!.StringLike!['kms:EncryptionContext:execution'])).toMatch(/:execution:[A-Za-z0-9_-]+:\*"/);
+    // Executions of either state machine (the console's rotate runs the same device tasks).
+    const executions = JSON.stringify(seal!.Condition!.StringLike!['kms:EncryptionContext:execution']);
+    expect(executions).toMatch(/:execution:[A-Za-z0-9_-]+:\*"/);
+    expect(executions).toMatch(/:execution:[A-Za-z0-9_-]+-console:\*"/);
   });
 
   it('adds privileged secrets as read-only for the device functions and nothing for the rotation function', () => {
@@ -173,19 +201,44 @@ describe('IAM: rotation function', () => {
     expect(resourcesFor(statements(), 'secretsmanager:GetRandomPassword')).toEqual(['*']);
   });
 
-  it('starts this state machine and reads its executions, nothing else of Step Functions', () => {
-    const [, sm] = resourcesOfType(base.resources, 'AWS::StepFunctions::StateMachine')[0]!;
-    const name = sm.Properties!.StateMachineName;
-    expect(actionsOf(statements()).filter((a) => a.startsWith('states:'))).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', 'states:StartExecution']);
-    expect(JSON.stringify(resourcesFor(statements(), 'states:StartExecution'))).toMatch(new RegExp(`:stateMachine:${name}"\\]`));
-    expect(JSON.stringify(resourcesFor(statements(), 'states:DescribeExecution'))).toMatch(new RegExp(`:execution:${name}:\\*"\\]`));
+  it('starts only the rotation state machine, reads the executions of both, and lists none', () => {
+    const machines = resourcesOfType(base.resources, 'AWS::StepFunctions::StateMachine').map(([, r]) => r.Properties!.StateMachineName as string);
+    const name = machines.find((m) => !m.endsWith('-console')) as string;
+    expect(machines.sort()).toEqual([name, `${name}-console`].sort());
+    expect(actionsOf(statements()).filter((a) => a.startsWith('states:'))).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution']);
+    expect(JSON.stringify(resourcesFor(statements(), 'states:StartExecution'))).toMatch(new RegExp(`:stateMachine:${name}"\\]$`));
+    const described = JSON.stringify(resourcesFor(statements(), 'states:DescribeExecution'));
+    expect(described).toMatch(new RegExp(`:execution:${name}:\\*"`));
+    expect(described).toMatch(new RegExp(`:execution:${name}-console:\\*"`));
+  });
+
+  it('grantConsole lets an operator start the console state machine only, and follow its executions', () => {
+    const { stack } = nagCheckedStack();
+    const rotator = new DevicePasswordRotator(stack, 'Rotator', { secrets: [], stateMachineName: 'Rotator' });
+    const role = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+    rotator.grantConsole(role);
+    const resources = Template.fromStack(stack).toJSON().Resources as Resources;
+    const roleId = stack.getLogicalId(role.node.defaultChild as iam.CfnRole);
+    const policy = resourcesOfType(resources, 'AWS::IAM::Policy').find(([, p]) => JSON.stringify(p.Properties!.Roles).includes(roleId))![1];
+    const statements = policy.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+    expect(statements.flatMap((st) => asArray(st.Action)).sort()).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StartExecution']);
+    const started = JSON.stringify(statements.filter((st) => asArray(st.Action).includes('states:StartExecution')).map((st) => st.Resource));
+    expect(started).toContain(':stateMachine:Rotator-console');
+    expect(started).not.toMatch(/:stateMachine:Rotator"/);
   });
 
   it('has no other action', () => {
     expect(actionsOf(statements())).toEqual(
       [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
         'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
         'kms:GenerateDataKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'secretsmanager:DescribeSecret',
@@ -195,15 +248,14 @@ describe('IAM: rotation function', () => {
         'secretsmanager:UpdateSecretVersionStage',
         'states:DescribeExecution',
         'states:GetExecutionHistory',
-        'states:ListExecutions',
         'states:StartExecution',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].sort(),
     );
-    // Its KMS use is the state machine's execution data only (no secrets key here).
+    // Its KMS use is the state machines' execution data, and the ledger through DynamoDB (no secrets key here).
     for (const s of statementsWith(statements(), 'kms:Decrypt')) {
-      expect(Object.keys(s.Condition!.StringEquals!)).toEqual(['kms:EncryptionContext:aws:states:stateMachineArn']);
+      expect([['kms:EncryptionContext:aws:states:stateMachineArn'], ['kms:ViaService']]).toContainEqual(Object.keys(s.Condition!.StringEquals!));
     }
   });
 
@@ -281,7 +333,7 @@ describe('state machine', () => {
     const key = resourcesOfType(base.resources, 'AWS::KMS::Key')[0]![1];
     const forLogs = key.Properties!.KeyPolicy.Statement.find((s: any) => JSON.stringify(s.Principal).includes('logs.'));
     const names = resourcesOfType(base.resources, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties!.LogGroupName as string);
-    expect(names).toHaveLength(1 + ALL_KINDS.length);
+    expect(names).toHaveLength(2 + ALL_KINDS.length);
     const allowed = JSON.stringify(forLogs.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn']);
     for (const name of names) expect(allowed).toContain(`:log-group:${name}"`);
   });

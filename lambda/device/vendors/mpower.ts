@@ -73,15 +73,21 @@ interface Envelope {
 }
 
 // The failure wordings below are unconfirmed (no public source): matched loosely, as Linux PAM words them.
-const LOCKED = /lock/i;
+/** A login refused for a lock (bruteForcePrevention): the wording is unconfirmed, matched loosely in the error envelope. */
+const LOCKED = /lock|too many (?:failed )?(?:login )?attempts|try again (?:later|in)/i;
 const BAD_PASSWORD = /BAD PASSWORD/i;
+/** pam_unix refusals of a new password that carry no "BAD PASSWORD" (vendor-notes §5). */
+const PAM_POLICY = /already (?:been )?used|choose another|must wait longer/i;
 const MISMATCH = /do(?:es)?\s*(?:not|n't)\s*match/i;
 const WRONG_CURRENT = /authentication token manipulation error|authentication failure/i;
 const SUCCESS = /\bsuccess(?:ful(?:ly)?)?\b/i;
-const RETYPE = /retype|re-?enter|again/i;
-const CURRENT = /current\)?\s*(?:unix\s+)?password|old\s+password/i;
+/** Read by meaning: anything that names the current (or old) password asks for it, "again" or not. */
+const CURRENT = /\bcurrent\b|\bold\b/i;
+/** A confirmation that does not name the current password is the retype of the new one. */
+const RETYPE = /retype|re-?enter|again|confirm/i;
 const NEW = /new\s+(?:unix\s+)?password/i;
 const INFO = /^\s*info/i;
+const QUESTION = /question/i;
 const DEAD_AASID = /aas\s*id/i;
 const DEAD_WORDS = /invalid|expired|unknown|not\s+found|no\s+such|timed?\s*out/i;
 const AAS_ID = /^[A-Za-z0-9]{8,128}$/;
@@ -91,12 +97,15 @@ const RANK: Record<PromptKind, number> = { acknowledge: 0, 'current-password': 1
 
 /**
  * What the device is asking for, read from a conversation answer's `result`. Pure. Refusals are thrown, typed:
- * - "BAD PASSWORD" anywhere → `PasswordRejectedError('policy')`, even when PAM asks for another new password after it
- *   (a refused password is never followed by another attempt);
+ * - "BAD PASSWORD" anywhere (or a pam_unix refusal: "already used", "must wait longer") → `PasswordRejectedError('policy')`,
+ *   even when PAM asks for another new password after it (a refused password is never followed by another attempt);
  * - "do not match" → `'mismatch'` (checked before the next rule: PAM adds "Authentication token manipulation error" to it);
  * - "Authentication token manipulation error" / "Authentication failure" → `'current-password'`;
  * - `aasDone:true` without a success message → `'unknown'`.
- * Anything not recognised is a `ProtocolError`: nothing is answered to a question we cannot read.
+ * Questions are read by meaning: one naming the current or old password ("Current password:", "(current) UNIX
+ * password:", "Enter current password again:") is answered with the current password; "retype" / "again" / "confirm"
+ * without "current" is the retype of the new one. Anything not recognised is a `ProtocolError`: nothing is answered to
+ * a question we cannot read.
  */
 export function classifyPrompt(result: unknown, site: ErrorSite): ConversationPrompt {
   if (typeof result !== 'object' || result === null) throw new ProtocolError(site, 'the conversation answer has no result');
@@ -106,17 +115,18 @@ export function classifyPrompt(result: unknown, site: ErrorSite): ConversationPr
   }
   const type = typeof aasType === 'string' ? aasType : '';
   const details = { deviceMessage: aasMsg };
-  if (BAD_PASSWORD.test(aasMsg)) throw new PasswordRejectedError(site, 'policy', details);
+  if (BAD_PASSWORD.test(aasMsg) || PAM_POLICY.test(aasMsg)) throw new PasswordRejectedError(site, 'policy', details);
   if (MISMATCH.test(aasMsg)) throw new PasswordRejectedError(site, 'mismatch', details);
   if (WRONG_CURRENT.test(aasMsg)) throw new PasswordRejectedError(site, 'current-password', details);
   if (aasDone) {
     if (SUCCESS.test(aasMsg)) return { kind: 'done', text: aasMsg };
     throw new PasswordRejectedError(site, 'unknown', details);
   }
-  if (RETYPE.test(aasMsg)) return { kind: 'retype-password', text: aasMsg };
+  // An info message asks nothing, whatever its words (a user name could be "old"); a question is read by meaning.
+  if (INFO.test(type) && !QUESTION.test(type)) return { kind: 'acknowledge', text: aasMsg };
   if (CURRENT.test(aasMsg)) return { kind: 'current-password', text: aasMsg };
+  if (RETYPE.test(aasMsg)) return { kind: 'retype-password', text: aasMsg };
   if (NEW.test(aasMsg)) return { kind: 'new-password', text: aasMsg };
-  if (INFO.test(type)) return { kind: 'acknowledge', text: aasMsg };
   throw new ProtocolError(site, 'the device asked something this client does not recognise; not answering', details);
 }
 
@@ -141,22 +151,30 @@ export class MPowerClient extends SessionDeviceClient<MPowerSession> {
     }
   }
 
+  /**
+   * One login request. Classified by the protocol, not by the parser: a lock named in the error envelope is
+   * `AccountLockedError`; any other 401 is a refusal whatever its body (`"authorize failed. 2 attempts remaining."`);
+   * anything else that is not a success (409 conflict or commissioning mode, 403, an unreadable answer) is a
+   * `ProtocolError` of the login exchange: its outcome is unknown.
+   */
   async login(credentials: Credentials): Promise<MPowerSession> {
-    const context: StepContext = { step: 'login', secrets: [credentials.password] };
+    const context: StepContext = { step: 'login', secrets: [credentials.password], login: true };
     const response = await this.http.request(context, {
       method: 'POST',
       path: MPOWER_PATHS.login,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: credentials.username, password: credentials.password }),
     });
-    const answer = parseJson(this.http.site(context), response) as Envelope;
-    const result = objectOf(answer.result);
+    const answer = objectOf(quietJson(response)) as Envelope | undefined;
+    const result = objectOf(answer?.result);
     const token = typeof result?.token === 'string' ? result.token : undefined;
     const site = this.http.site(withSecrets(context, token));
-    if (response.status === 200 && answer.status === 'success' && token !== undefined && token.length > 0) return { token };
-    const details = { httpStatus: response.status, deviceMessage: answer.error ?? response.body };
-    if (answer.status === 'fail' && LOCKED.test(String(answer.error ?? ''))) throw new AccountLockedError(site, details);
+    if (response.status === 200 && answer?.status === 'success' && token !== undefined && token.length > 0) return { token };
+    const error = typeof answer?.error === 'string' ? answer.error : '';
+    const details = { httpStatus: response.status, deviceMessage: (error || response.body) || undefined };
+    if ((response.status !== 200 || answer?.status === 'fail') && LOCKED.test(error)) throw new AccountLockedError(site, details);
     if (response.status === 401) throw new AuthenticationFailedError(site, details);
+    if (answer === undefined) throw new ProtocolError(site, 'the device answered the login with something that is not JSON', details);
     throw new ProtocolError(site, 'unexpected answer to the login', details);
   }
 
@@ -268,6 +286,14 @@ function withSecrets(context: StepContext, ...extra: Array<string | undefined>):
 
 function objectOf(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function quietJson(response: DeviceResponse): unknown {
+  try {
+    return JSON.parse(response.body) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function errorOf(response: DeviceResponse): string {

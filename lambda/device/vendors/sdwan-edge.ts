@@ -2,7 +2,6 @@ import { SessionDeviceClient } from '../session-client';
 import {
   AccountLockedError,
   AuthenticationFailedError,
-  DeviceUnreachableError,
   type ErrorSite,
   PasswordRejectedError,
   type PasswordRejection,
@@ -106,26 +105,33 @@ export class SdwanEdgeClient extends SessionDeviceClient<EdgeSession> {
   }
 
   /**
-   * Runs `operation` in a logged-in session, then logs out (best effort) unless the session is known to be over:
-   * the device ended it (after a self-change, or a 401), or the device is not answering (a logout would only wait again).
+   * Runs `operation` in a logged-in session, then logs out (best effort), after a failure too, unless the session is
+   * known to be over: the device ended it (after a self-change, or a 401).
    */
   private async withSession(session: EdgeSession, secrets: readonly string[], operation: () => Promise<ChangeAccepted>): Promise<void> {
-    let accepted: ChangeAccepted;
+    let ended = false;
     try {
-      accepted = await operation();
+      ended = !(await operation()).stayLoggedIn;
     } catch (error) {
-      if (!(error instanceof SessionExpiredError || error instanceof DeviceUnreachableError)) await this.logout(session, secrets);
+      ended = error instanceof SessionExpiredError;
       throw error;
+    } finally {
+      if (!ended) await this.logout(session, secrets);
     }
-    if (accepted.stayLoggedIn) await this.logout(session, secrets);
   }
 
   private secretsOf(session: EdgeSession, secrets: readonly string[]): string[] {
     return [...secrets, ...Object.values(session.cookies)];
   }
 
+  /**
+   * One login request, classified by the protocol: a lock named in the answer is `AccountLockedError`; a 401 is a
+   * refusal whatever its body; a 403 is not (it can mean a bad or stale timestamp, vendor-notes §5), nor is anything
+   * else that is not a success: a `ProtocolError` of the login exchange (outcome unknown). The user level comes from
+   * `user_level`, else from `user_level_str` or the message's "level: 1" / "level: admin".
+   */
   protected async login(credentials: Credentials): Promise<EdgeSession> {
-    const context: StepContext = { step: 'login', secrets: [credentials.password] };
+    const context: StepContext = { step: 'login', secrets: [credentials.password], login: true };
     const response = await this.http.request(context, {
       method: 'POST',
       path: SDWAN_EDGE_PATHS.login,
@@ -134,21 +140,27 @@ export class SdwanEdgeClient extends SessionDeviceClient<EdgeSession> {
     });
     const cookies = cookiesFrom(response);
     // Whatever the device set is a secret from here on, even on a failure path.
-    const site = this.http.site({ step: 'login', secrets: [credentials.password, ...Object.values(cookies)] });
-    const answer = answerOf(site, response);
+    const site = this.http.site({ ...context, secrets: [credentials.password, ...Object.values(cookies)] });
+    const parsed = quietJson(response);
+    const answer: EdgeAnswer = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as EdgeAnswer) : {};
+    const message = typeof answer.message === 'string' ? answer.message : '';
     if (response.status === 200 && answer.status === 'success') {
       if (!cookies[SESSION_COOKIE]) throw new ProtocolError(site, `login succeeded but the device set no ${SESSION_COOKIE} cookie`);
       if (typeof answer.timestamp !== 'string' || answer.timestamp === '') {
         throw new ProtocolError(site, 'login succeeded but the answer carries no timestamp');
       }
-      const userLevel = Number(answer.user_level);
-      if (!Number.isInteger(userLevel)) throw new ProtocolError(site, 'login succeeded but the answer carries no user_level');
+      const userLevel = userLevelOf(answer);
+      if (userLevel === undefined) throw new ProtocolError(site, 'login succeeded but the answer carries no user level');
       return { cookies, timestamp: answer.timestamp, userLevel };
     }
-    const details = { httpStatus: response.status, deviceMessage: answer.message };
-    if (LOCKED.test(answer.message ?? '')) throw new AccountLockedError(site, details);
-    if (response.status === 401 || response.status === 403) throw new AuthenticationFailedError(site, details);
-    if (answer.status === 'fail' && LOGIN_REFUSED.test(answer.message ?? '') && !MALFORMED.test(answer.message ?? '')) {
+    const details = { httpStatus: response.status, deviceMessage: (message || response.body) || undefined };
+    // A lock is named, not guessed from a status (a 403 naming a lock is one too).
+    if ((response.status !== 200 || answer.status === 'fail') && LOCKED.test(message)) throw new AccountLockedError(site, details);
+    if (response.status === 401) throw new AuthenticationFailedError(site, details);
+    if (response.status === 403) {
+      throw new ProtocolError(site, 'the device answered the login 403, which can mean a bad timestamp as well as refused credentials; outcome unknown', details);
+    }
+    if ((response.status === 200 || response.status === 400) && answer.status === 'fail' && LOGIN_REFUSED.test(message) && !MALFORMED.test(message)) {
       throw new AuthenticationFailedError(site, details);
     }
     throw new ProtocolError(site, 'unexpected answer to the login', details);
@@ -234,6 +246,29 @@ export class SdwanEdgeClient extends SessionDeviceClient<EdgeSession> {
       .request(context, { method: 'POST', path: SDWAN_EDGE_PATHS.logout, headers: { cookie: cookieHeader(session.cookies) } })
       .catch(() => undefined);
   }
+}
+
+function quietJson(response: DeviceResponse): unknown {
+  try {
+    return JSON.parse(response.body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const LEVEL_NAMES: Record<string, number> = { guest: 0, admin: 1 };
+
+/** `user_level` (a number, or digits), else `user_level_str`, else the login message's "level: 1" or "level: admin". */
+function userLevelOf(answer: EdgeAnswer): number | undefined {
+  const read = (value: unknown): number | undefined => {
+    if (typeof value === 'number' && Number.isInteger(value)) return value;
+    if (typeof value !== 'string') return undefined;
+    const text = value.trim().toLowerCase();
+    if (/^\d+$/.test(text)) return Number(text);
+    return LEVEL_NAMES[text];
+  };
+  const fromMessage = typeof answer.message === 'string' ? /level:\s*(\w+)/i.exec(answer.message)?.[1] : undefined;
+  return read(answer.user_level) ?? read(answer.user_level_str) ?? read(fromMessage);
 }
 
 function answerOf(site: ErrorSite, response: DeviceResponse): EdgeAnswer {

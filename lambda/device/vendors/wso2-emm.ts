@@ -2,7 +2,6 @@ import {
   AccountLockedError,
   AuthenticationFailedError,
   type DeviceErrorDetails,
-  type ErrorSite,
   PasswordRejectedError,
   ProtocolError,
   SessionExpiredError,
@@ -13,8 +12,11 @@ import type { ClientOptions, Credentials, DeviceClient, DeviceEndpoint, LoginOut
 
 /**
  * WSO2 EMM 2.0.x. A login is an OAuth password grant (`/oauth2/token`) made with an OAuth client: either one given
- * to the constructor, or one this client registers with the user's own Basic credentials (`/dynamic-client-web/register`,
- * idempotent on the device for the same owner and client name). The change (`/mdm-admin/users/change-password`) takes
+ * to the constructor, or one this client registers (`/dynamic-client-web/register`, idempotent on the device for the
+ * same owner and client name). Registration is not authenticated on the device (vendor-notes §5): no credential is
+ * sent to it, so it costs no login; the password grant is the one login. At the token endpoint, 400 `invalid_grant`
+ * and any 401 (`invalid_client` included: proxies and other deployments answer bad user credentials so) are a refused
+ * login; any other answer there is a `ProtocolError` of the login exchange (outcome unknown). The change (`/mdm-admin/users/change-password`) takes
  * both passwords base64-encoded and answers any user-store failure with the same 400, so a refusal is reported as
  * `policy-or-current-password`: this client does not guess which (a login with the current password tells).
  */
@@ -79,7 +81,7 @@ export class Wso2EmmClient implements DeviceClient {
     this.http = new DeviceHttp(endpoint, options);
   }
 
-  /** One password grant (preceded, without configured client credentials, by the registration, which also checks the password). */
+  /** One password grant (preceded, without configured client credentials and none registered yet, by a registration that sends no credential). */
   verifyLogin(credentials: Credentials): Promise<LoginOutcome> {
     return attemptLogin(() => this.login(credentials));
   }
@@ -104,26 +106,24 @@ export class Wso2EmmClient implements DeviceClient {
     throw new ProtocolError(site, 'unexpected answer to the password change', details);
   }
 
-  /** (Registration if needed, then) a password grant. A refused registration stops here: it was the login attempt. */
+  /**
+   * (Registration if needed, then) a password grant: exactly one login attempt. A 401 at the grant is a refusal; a
+   * registered client it may concern is forgotten, so that the next attempt registers afresh (which costs no login).
+   */
   private async login(credentials: Credentials): Promise<Wso2Login> {
-    if (this.oauthClient !== undefined) {
-      const token = await this.token(this.oauthClient, credentials);
-      if (token === 'invalid-client') throw this.refusedClient(credentials, this.oauthClient, 'the configured OAuth client credentials');
-      return { client: this.oauthClient, token };
-    }
+    if (this.oauthClient !== undefined) return { client: this.oauthClient, token: await this.token(this.oauthClient, credentials) };
     const key = this.registrationKey(credentials.username);
-    const cached = registeredClients.get(key);
-    if (cached !== undefined) {
-      const token = await this.token(cached, credentials);
-      if (token !== 'invalid-client') return { client: cached, token };
-      // The application was removed on the device: the user was not checked yet, so registering again costs no extra attempt.
-      registeredClients.delete(key);
+    let client = registeredClients.get(key);
+    if (client === undefined) {
+      client = await this.register(credentials);
+      registeredClients.set(key, client);
     }
-    const client = await this.register(credentials);
-    registeredClients.set(key, client);
-    const token = await this.token(client, credentials);
-    if (token === 'invalid-client') throw this.refusedClient(credentials, client, 'the OAuth client it has just registered');
-    return { client, token };
+    try {
+      return { client, token: await this.token(client, credentials) };
+    } catch (error) {
+      if (error instanceof AuthenticationFailedError && error.httpStatus === 401) registeredClients.delete(key);
+      throw error;
+    }
   }
 
   /** The device as its TLS settings identify it, and the owner: an application is only ever sent back where it came from. */
@@ -132,12 +132,13 @@ export class Wso2EmmClient implements DeviceClient {
     return JSON.stringify([this.http.host, this.http.port, tls.certificateSha256 ?? '', tls.caCertificate ?? '', tls.serverName ?? '', username]);
   }
 
+  /** Registers the application for `owner`. No credential is sent: the endpoint is not authenticated, and this is no login. */
   private async register(credentials: Credentials): Promise<Wso2OAuthClientCredentials> {
     const context: StepContext = { step: 'register-client', secrets: [credentials.password] };
     const response = await this.http.request(context, {
       method: 'POST',
       path: WSO2_EMM_PATHS.register,
-      headers: { 'content-type': 'application/json', authorization: basicAuth(credentials.username, credentials.password) },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         owner: credentials.username,
         clientName: WSO2_EMM_CLIENT_NAME,
@@ -157,15 +158,18 @@ export class Wso2EmmClient implements DeviceClient {
     }
     const details: DeviceErrorDetails = { httpStatus: response.status, deviceMessage: response.body || undefined };
     if (response.status === 401 || response.status === 403) {
-      if (LOCKED.test(response.body)) throw new AccountLockedError(site, details);
-      if (response.status === 401) throw new AuthenticationFailedError(site, details);
+      throw new ProtocolError(
+        site,
+        'the device refused the (unauthenticated) client registration; register an OAuth application by hand and set oauthClient in the secret',
+        details,
+      );
     }
     throw new ProtocolError(site, 'unexpected answer to the client registration', details);
   }
 
-  /** A password grant. `invalid-client` when the device refuses the OAuth client itself (the user was not checked). */
-  private async token(client: Wso2OAuthClientCredentials, credentials: Credentials): Promise<Wso2Token | 'invalid-client'> {
-    const context: StepContext = { step: 'token', secrets: [credentials.password, ...clientSecrets(client)] };
+  /** A password grant: the login. */
+  private async token(client: Wso2OAuthClientCredentials, credentials: Credentials): Promise<Wso2Token> {
+    const context: StepContext = { step: 'token', secrets: [credentials.password, ...clientSecrets(client)], login: true };
     const response = await this.http.request(context, {
       method: 'POST',
       path: WSO2_EMM_PATHS.token,
@@ -185,21 +189,13 @@ export class Wso2EmmClient implements DeviceClient {
       if (accessToken) return { accessToken, refreshToken: stringField(answer, 'refresh_token') };
       throw new ProtocolError(site, 'the token answer holds no access_token', { httpStatus: 200 });
     }
-    const answer = (quietJson(response) ?? {}) as OAuthErrorAnswer;
+    const answer = (objectOf(quietJson(response)) ?? {}) as OAuthErrorAnswer;
     const description = typeof answer.error_description === 'string' ? answer.error_description : '';
     const details: DeviceErrorDetails = { httpStatus: response.status, deviceMessage: response.body || undefined };
-    if (response.status === 400 || response.status === 401) {
-      if (answer.error === 'invalid_client') return 'invalid-client';
-      if (LOCKED.test(description)) throw new AccountLockedError(site, details);
-      if (answer.error === 'invalid_grant') throw new AuthenticationFailedError(site, details);
-    }
+    if ((response.status === 400 || response.status === 401) && LOCKED.test(description)) throw new AccountLockedError(site, details);
+    if (response.status === 401) throw new AuthenticationFailedError(site, details);
+    if (response.status === 400 && answer.error === 'invalid_grant') throw new AuthenticationFailedError(site, details);
     throw new ProtocolError(site, 'unexpected answer to the token request', details);
-  }
-
-  /** Not a verdict on the password (the device did not look at it): a configuration problem, so verifyLogin says "unavailable". */
-  private refusedClient(credentials: Credentials, client: Wso2OAuthClientCredentials, which: string): ProtocolError {
-    const site: ErrorSite = this.http.site({ step: 'token', secrets: [credentials.password, ...clientSecrets(client)] });
-    return new ProtocolError(site, `the device refused ${which} (invalid_client)`, { httpStatus: 401 });
   }
 }
 
@@ -221,6 +217,10 @@ function quietJson(response: DeviceResponse): unknown {
   } catch {
     return undefined;
   }
+}
+
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function stringField(value: unknown, name: string): string | undefined {

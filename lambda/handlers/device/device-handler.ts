@@ -1,10 +1,25 @@
-import { changeInput, type ClientFactory, DeviceTasks, resetInput, verifyInput } from '../../rotation/device-tasks';
+import { changeInput, type ClientFactory, type DeviceTaskSettings, DeviceTasks, resetInput, verifyInput } from '../../rotation/device-tasks';
 import { parseInput } from '../../rotation/task-input';
+import { ledgerFromEnv } from '../../ledger/ledger-env';
 import { type Operation, operationHandler } from '../task-handler';
 
+/** What a device function reads from its environment (set by the construct): the ledger table and the privileged secrets. */
+export const deviceTaskSettings: DeviceTaskSettings = {
+  ledger: ledgerFromEnv,
+  privilegedSecrets: () => privilegedSecretsFromEnv(),
+};
+
+/** `PRIVILEGED_SECRETS`: a JSON array of secret ARNs (or partial ARNs) configured as privileged accounts. */
+export function privilegedSecretsFromEnv(): readonly string[] {
+  const raw = process.env.PRIVILEGED_SECRETS;
+  if (raw === undefined || raw === '') return [];
+  const parsed = JSON.parse(raw) as unknown;
+  return Array.isArray(parsed) ? parsed.filter((entry): entry is string => typeof entry === 'string') : [];
+}
+
 /** The operations every vendor's device function serves, plus any of its own. */
-export function deviceOperations(clientFor: ClientFactory): Record<string, Operation> {
-  const tasks = new DeviceTasks(clientFor);
+export function deviceOperations(clientFor: ClientFactory, settings: DeviceTaskSettings = deviceTaskSettings): Record<string, Operation> {
+  const tasks = new DeviceTasks(clientFor, settings);
   return {
     change: (input) => tasks.change(parseInput(changeInput, input, 'change input')),
     verify: (input) => tasks.verify(parseInput(verifyInput, input, 'verify input')),

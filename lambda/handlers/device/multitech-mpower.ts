@@ -3,11 +3,11 @@ import { parseInput } from '../../rotation/task-input';
 import { answerInput, loginInput, MPowerTasks, openInput } from '../../rotation/mpower-tasks';
 import { endpointOf } from '../../secret/device-secret';
 import type { DeviceSecret } from '../../secret/device-secret';
-import { deviceHandler, requestTimeoutMs } from './device-handler';
+import { deviceHandler, deviceTaskSettings, requestTimeoutMs } from './device-handler';
 import { logger } from '../task-handler';
 
 const clientFor = (secret: DeviceSecret) => new MPowerClient(endpointOf(secret, requestTimeoutMs()), { logger });
-const conversation = new MPowerTasks(clientFor);
+const conversation = new MPowerTasks(clientFor, deviceTaskSettings);
 
 /** The MultiTech mPower device function: the shared operations, plus the password conversation one step at a time. */
 export const handler = deviceHandler(clientFor, {

@@ -30,7 +30,7 @@ describe('out-of-sync recovery with a privileged account', () => {
     expect(reset?.Next).toBe(`${label}: Verify now?`);
     // The local engine's definition invokes the function directly (no `Payload` wrapper).
     const payload = (reset?.Parameters?.Payload ?? reset?.Parameters) as Record<string, unknown>;
-    expect(payload).toEqual({ operation: 'reset', 'secretArn.$': '$.secretArn', 'token.$': '$.token' });
+    expect(payload).toEqual({ operation: 'reset', 'secretArn.$': '$.secretArn', 'token.$': '$.token', 'execution.$': '$$.Execution.Id' });
     // An answer lost during the reset goes back to finding which password logs in, as a lost change does.
     expect(reset?.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['ChangeOutcomeUnknownError', 'SessionExpiredError'], Next: `${label}: Count restart` })]);
   });

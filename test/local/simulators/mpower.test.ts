@@ -107,7 +107,7 @@ describe('mPower simulator, raw protocol', () => {
     }
     expect(device.passwordOf(USER)).toBe(next);
     expect((await loginByQuery(USER, next)).status).toBe(200);
-    expectFail(await loginByQuery(USER, password), 401, MPOWER_TEXTS.badLogin);
+    expectFail(await loginByQuery(USER, password), 401, /^authorize failed\. 2 attempts remaining\.$/);
     // The conversation is over: its aasID is dead.
     expectFail(await passwdByBody(tok, { username: USER, aasID, aasAnswer: next }), MPOWER_STATUS.deadConversation, /aasID/);
   });
@@ -119,19 +119,22 @@ describe('mPower simulator, raw protocol', () => {
     expect(aas(answer).aasMsg).toBe('Current password: ');
   });
 
-  test('a weak new password gets the PAM refusal and the question again; a wrong current password ends it and counts as a failed login', async () => {
+  test('a weak new password gets the PAM refusal, which ends the conversation (pam_pwquality retry=1); a mismatch ends it too; a wrong current password ends it and counts as a failed login', async () => {
     const tok = await token();
     const aasID = aas(await passwdByBody(tok, { username: USER })).aasID;
     await passwdByBody(tok, { username: USER, aasID, aasAnswer: password });
     await passwdByBody(tok, { username: USER, aasID, aasAnswer: password });
     const weak = await passwdByBody(tok, { username: USER, aasID, aasAnswer: 'short' });
     expect(aas(weak)).toEqual({
-      aasDone: false,
+      aasDone: true,
       aasID,
-      aasMsg: 'BAD PASSWORD: The password is shorter than 8 characters\nNew password: ',
-      aasType: 'question; input hide',
+      aasMsg: `BAD PASSWORD: The password is shorter than 8 characters\n${MPOWER_TEXTS.retriesExhausted}`,
+      aasType: 'error',
     });
-    const mismatch = [await passwdByBody(tok, { username: USER, aasID, aasAnswer: 'Good#Pass1' }), await passwdByBody(tok, { username: USER, aasID, aasAnswer: 'Good#Pass2' })];
+    const other = aas(await passwdByBody(tok, { username: USER })).aasID;
+    await passwdByBody(tok, { username: USER, aasID: other, aasAnswer: password });
+    await passwdByBody(tok, { username: USER, aasID: other, aasAnswer: password });
+    const mismatch = [await passwdByBody(tok, { username: USER, aasID: other, aasAnswer: 'Good#Pass1' }), await passwdByBody(tok, { username: USER, aasID: other, aasAnswer: 'Good#Pass2' })];
     expect(aas(mismatch[1])).toMatchObject({ aasDone: true, aasMsg: MPOWER_TEXTS.mismatch });
 
     const again = aas(await passwdByBody(tok, { username: USER })).aasID;
@@ -142,10 +145,62 @@ describe('mPower simulator, raw protocol', () => {
     expect(device.passwordOf(USER)).toBe(password);
   });
 
-  test('five failed logins lock the account; then even the right password is refused as locked', async () => {
-    for (let attempt = 0; attempt < 5; attempt += 1) expectFail(await loginByQuery(USER, `Wrong#${attempt}x`), 401, MPOWER_TEXTS.badLogin);
+  test('by default three failed logins within 300 s lock the account for 300 s; the refusals count down; then even the right password is refused as locked', async () => {
+    await device.stop();
+    let now = Date.now();
+    device = await startMPowerSimulator({ users: [{ username: USER, password }], now: () => now });
+    expect(device.lockout).toEqual({ attempts: 3, windowSeconds: 300, lockSeconds: 300 });
+    const texts = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const answer = await loginByQuery(USER, `Wrong#${attempt}x`);
+      expectFail(answer, 401);
+      texts.push(answer.json.error);
+    }
+    expect(texts).toEqual(['authorize failed. 2 attempts remaining.', 'authorize failed. 1 attempts remaining.', 'authorize failed. 0 attempts remaining.']);
     expect(device.isLocked(USER)).toBe(true);
-    expectFail(await loginByQuery(USER, password), MPOWER_STATUS.locked, /locked/);
+    expect(device.lockoutsOf(USER)).toBe(1);
+    expectFail(await loginByQuery(USER, password), MPOWER_STATUS.locked, /locked for 300 seconds/);
+    now += 299_000;
+    expectFail(await loginByQuery(USER, password), MPOWER_STATUS.locked, /locked for 1 seconds/);
+    now += 2_000;
+    expect((await loginByQuery(USER, password)).status).toBe(200);
+    expect(device.isLocked(USER)).toBe(false);
+    expect(device.lockoutsOf(USER)).toBe(1);
+  });
+
+  test('loginRefusal "plain" words a refusal without the countdown', async () => {
+    await device.stop();
+    device = await startMPowerSimulator({ users: [{ username: USER, password }], loginRefusal: 'plain' });
+    expectFail(await loginByQuery(USER, 'Wrong#1x'), 401, MPOWER_TEXTS.badLogin);
+  });
+
+  test.each([
+    ['pam-legacy', ['(current) UNIX password: ', 'Enter new UNIX password: ', 'Retype new UNIX password: ']],
+    ['current-again', ['Enter current password again: ', 'New password: ', 'Retype new password: ']],
+  ] as const)('prompts "%s" asks in its own words, and the change still works', async (prompts, expected) => {
+    await device.stop();
+    device = await startMPowerSimulator({ users: [{ username: USER, password }], prompts });
+    const tok = await token();
+    const aasID = aas(await passwdByBody(tok, { username: USER })).aasID;
+    const next = canaryPassword('next');
+    const messages = [];
+    for (const aasAnswer of [password, password, next, next]) messages.push(aas(await passwdByBody(tok, { username: USER, aasID, aasAnswer })).aasMsg);
+    expect(messages).toEqual([...expected, MPOWER_TEXTS.success]);
+    expect(device.passwordOf(USER)).toBe(next);
+  });
+
+  test('refusalDelayMs holds a refused login back, but the failure counts at once', async () => {
+    await device.stop();
+    device = await startMPowerSimulator({ users: [{ username: USER, password }], refusalDelayMs: 300 });
+    const started = Date.now();
+    const pending = loginByQuery(USER, 'Wrong#1x');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(device.failedLoginsOf(USER)).toBe(1);
+    expectFail(await pending, 401);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    const quick = Date.now();
+    expect((await loginByQuery(USER, password)).status).toBe(200);
+    expect(Date.now() - quick).toBeLessThan(250);
   });
 
   test('failures answer the fail envelope with the HTTP status as code', async () => {
@@ -173,7 +228,7 @@ describe('mPower simulator, raw protocol', () => {
     await passwdByBody(tok, { username: USER, aasID, aasAnswer: password });
     await passwdByBody(tok, { username: USER, aasID, aasAnswer: password });
     const refused = await passwdByBody(tok, { username: USER, aasID, aasAnswer: canaryPassword() });
-    expect(aas(refused).aasMsg).toMatch(/^BAD PASSWORD: .+\nNew password: $/);
+    expect(aas(refused).aasMsg).toMatch(/^BAD PASSWORD: .+\npasswd: Have exhausted/);
     device.clearFaults();
 
     device.injectFault({ on: 'passwd', fault: { kind: 'conversation-expired' } });

@@ -1,6 +1,12 @@
 import { request } from 'node:https';
 import type { SimulatedDevice } from '../../../local/simulators/device-server';
-import { SDWAN_EDGE_PATHS, SDWAN_EDGE_TEXTS, type SdwanEdgeSimulatorOptions, startSdwanEdgeSimulator } from '../../../local/simulators/sdwan-edge';
+import {
+  SDWAN_EDGE_PATHS,
+  SDWAN_EDGE_TEXTS,
+  type SdwanEdgeSimulatorOptions,
+  sdwanLoginForbidden403,
+  startSdwanEdgeSimulator,
+} from '../../../local/simulators/sdwan-edge';
 
 interface Answer {
   readonly status: number;
@@ -65,7 +71,7 @@ describe('SD-WAN Edge simulator (raw protocol)', () => {
       status: 'success',
       user_level: 1,
       user_level_str: 'admin',
-      message: 'Login Success - Created session for user admin - level: admin',
+      message: 'Login Success - Created session for user admin - level: 1',
       timestamp: expect.any(String),
     });
     const seconds = Number(Buffer.from(timestamp, 'base64').toString('utf8'));
@@ -172,6 +178,33 @@ describe('SD-WAN Edge simulator (raw protocol)', () => {
     expect(locked.status).toBe(401);
     expect(String(locked.body.message)).toMatch(/locked/);
     expect(device.issuedTokens()).toEqual([]);
+  });
+
+  test('loginLevel variants: only the message says the level ("message-only"), or the seed\'s "level: admin" ("label")', async () => {
+    await device.stop();
+    await start({ loginLevel: 'message-only' });
+    expect((await login(ADMIN)).answer.body).toEqual({
+      status: 'success',
+      message: 'Login Success - Created session for user admin - level: 1',
+      timestamp: expect.any(String),
+    });
+    await device.stop();
+    await start({ loginLevel: 'label' });
+    expect((await login(ADMIN)).answer.body).toMatchObject({ user_level: 1, message: expect.stringMatching(/level: admin$/) });
+  });
+
+  test('the login-403 fault answers "Invalid POST Request" without looking at the credentials (or after, if asked)', async () => {
+    device.injectFault(sdwanLoginForbidden403());
+    const refused = await call(device, 'POST', SDWAN_EDGE_PATHS.login, { json: { login: { username: 'admin', password: 'wrong' } } });
+    expect(refused).toMatchObject({ status: 403, body: { status: 'fail', message: 'Invalid POST Request' } });
+    expect(device.failedLoginsOf('admin')).toBe(0);
+    device.injectFault(sdwanLoginForbidden403({ afterHandling: true }));
+    await call(device, 'POST', SDWAN_EDGE_PATHS.login, { json: { login: { username: 'admin', password: 'wrong' } } });
+    expect(device.failedLoginsOf('admin')).toBe(1);
+  });
+
+  test('by default five failed logins within 900 s lock for 900 s', () => {
+    expect(device.lockout).toEqual({ attempts: 5, windowSeconds: 900 });
   });
 
   test('logout ends the session', async () => {

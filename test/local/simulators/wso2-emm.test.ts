@@ -89,10 +89,17 @@ describe('WSO2 EMM simulator (raw protocol)', () => {
     expect(device.issuedTokens()).toContain(body.client_secret);
   });
 
-  test('registration with a wrong Basic password is a 401 and a failed login', async () => {
-    const answer = await register(USER, 'wrong-password');
-    expect(answer.status).toBe(401);
-    expect(device.failedLoginsOf(USER)).toBe(1);
+  test('registration is not authenticated (vendor-notes §5): a wrong Basic password, or none, registers all the same and costs no login', async () => {
+    const wrong = await register(USER, 'wrong-password');
+    expect(wrong.status).toBe(201);
+    const none = await send(
+      '/dynamic-client-web/register',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ owner: USER, clientName: 'no-auth-app', grantType: 'password refresh_token', tokenScope: 'default', saasApp: true }),
+    );
+    expect(none.status).toBe(201);
+    expect(device.failedLoginsOf(USER)).toBe(0);
+    expect(device.account(USER).totalFailedLogins).toBe(0);
   });
 
   test('the password grant answers the OAuth shapes: tokens, invalid_grant, invalid_client', async () => {
@@ -111,7 +118,7 @@ describe('WSO2 EMM simulator (raw protocol)', () => {
 
     const bad = await grant(app, USER, 'wrong-password');
     expect(bad.status).toBe(400);
-    expect(bad.json).toEqual({ error: 'invalid_grant', error_description: 'Provided Authorization Grant is invalid' });
+    expect(bad.json).toEqual({ error: 'invalid_grant', error_description: `Authentication failed for ${USER}@carbon.super` });
 
     const badClient = await grant({ id: app.id, secret: 'not-the-secret' }, USER, password);
     expect(badClient.status).toBe(401);
@@ -182,8 +189,18 @@ describe('WSO2 EMM simulator (raw protocol)', () => {
     expect(locked.status).toBe(400);
     expect(locked.json).toEqual({ error: 'invalid_grant', error_description: WSO2_EMM_UNCONFIRMED.lockedDescription });
     expect(WSO2_EMM_UNCONFIRMED.lockedDescription).toMatch(/17003/);
-    const registration = await register();
-    expect(registration.status).toBe(401);
-    expect(registration.text).toMatch(/locked/i);
+    // Registration looks at no credential: a locked account registers all the same.
+    expect((await register()).status).toBe(201);
+  });
+
+  test('badCredentials "invalid_client-401" refuses a bad user with 401 invalid_client, and counts it', async () => {
+    await device.stop();
+    device = await startWso2EmmSimulator({ users: [{ username: USER, password }], badCredentials: 'invalid_client-401' });
+    const app = await client();
+    const bad = await grant(app, USER, 'wrong-password');
+    expect(bad.status).toBe(401);
+    expect(bad.json).toEqual({ error: 'invalid_client', error_description: WSO2_EMM_TEXTS.invalidClient });
+    expect(device.failedLoginsOf(USER)).toBe(1);
+    expect((await grant(app, USER, password)).status).toBe(200);
   });
 });

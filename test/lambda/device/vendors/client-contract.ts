@@ -6,6 +6,7 @@ import {
   PasswordRejectedError,
   SessionExpiredError,
 } from '../../../../lambda/device/errors';
+import { loginCostOf } from '../../../../lambda/device/outcome';
 import type { ClientOptions, DeviceClient, DeviceEndpoint, LoginOutcome, Vendor } from '../../../../lambda/device/types';
 import type { SimulatedDevice, SimulatorOptions } from '../../../../local/simulators/device-server';
 import type { FaultRule } from '../../../../local/simulators/faults';
@@ -24,8 +25,26 @@ export interface ClientContractSubject {
   readonly sessionExpiryScope: 'session' | 'conversation';
   /** A password the vendor's default policy refuses. */
   readonly weakPassword: string;
+  /** Fault-rule operation of the login request (WSO2: the token grant). Default: `login`. */
+  readonly loginOperation?: string;
   /** How the client reports a policy refusal (WSO2 cannot tell it from a wrong current password). */
   readonly policyRejection: PasswordRejection;
+  /** The operation name of the vendor's logout, when it has one (WSO2 EMM's tokens have none). */
+  readonly logoutOperation?: string;
+  /**
+   * The simulator's selectable shapes of a refused login (its default is always run too, as "default"). Each is held to:
+   * a wrong password is "rejected" at a cost of exactly one failed login, the right one "accepted", and a refusal
+   * slower than the client's deadline "unknown".
+   */
+  readonly refusalVariants?: readonly RefusalVariant[];
+}
+
+export interface RefusalVariant {
+  readonly name: string;
+  /** Simulator options of the variant (vendor-specific ones included). */
+  readonly options: Record<string, unknown>;
+  /** A client other than the subject's default for this variant (e.g. with a preconfigured OAuth client). */
+  readonly client?: (endpoint: DeviceEndpoint, device: SimulatedDevice, credentials: { username: string; password: string }) => Promise<DeviceClient>;
 }
 
 const USER = 'admin';
@@ -68,10 +87,14 @@ export function describeClientContract(subject: ClientContractSubject): void {
       return result as LoginOutcome;
     }
 
+    /** The device's clock: the tests move it to see a lock run out. */
+    let clock = Date.now();
+
     beforeEach(async () => {
       oldPassword = canaryPassword('old');
       newPassword = canaryPassword('new');
-      device = await subject.start({ users: [{ username: USER, password: oldPassword }], lockoutThreshold: 5 });
+      clock = Date.now();
+      device = await subject.start({ users: [{ username: USER, password: oldPassword }], now: () => clock });
       seen.length = 0;
     });
 
@@ -180,11 +203,64 @@ export function describeClientContract(subject: ClientContractSubject): void {
       expect(error).toBeInstanceOf(AccountLockedError);
     });
 
-    test('five wrong logins lock the simulated account (the device habit the rotator must respect)', async () => {
-      for (let attempt = 0; attempt < 5; attempt += 1) expect((await verify(canaryPassword('guess'))).status).toBe('rejected');
+    test("the vendor's lockout: that many wrong logins lock the account for a while (the device habit the rotator must respect)", async () => {
+      const { attempts, windowSeconds, lockSeconds = windowSeconds } = device.lockout;
+      for (let attempt = 0; attempt < attempts; attempt += 1) expect((await verify(canaryPassword('guess'))).status).toBe('rejected');
       expect(device.isLocked(USER)).toBe(true);
+      expect(device.lockoutsOf(USER)).toBe(1);
       expect((await verify(oldPassword)).status).toBe('locked');
+      clock += lockSeconds * 1000 + 1;
+      expect((await verify(oldPassword)).status).toBe('accepted');
+      expect(device.lockoutsOf(USER)).toBe(1);
     });
+
+    test('an error after the login says so (duringLogin false: the login was accepted, it cost nothing)', async () => {
+      const { error } = await change(oldPassword, subject.weakPassword);
+      expect(error).toBeInstanceOf(PasswordRejectedError);
+      expect((error as PasswordRejectedError).duringLogin).toBe(false);
+      expect(loginCostOf(error)).toBe('none');
+      expect(device.failedLoginsOf(USER)).toBe(0);
+    });
+
+    test('a refused login says so (duringLogin true, cost "failed"); a lock too (cost "locked")', async () => {
+      const refused = await change(canaryPassword('wrong'));
+      expect((refused.error as AuthenticationFailedError).duringLogin).toBe(true);
+      expect(loginCostOf(refused.error)).toBe('failed');
+      device.overwriteAccount(USER, { locked: true });
+      const locked = await change();
+      expect(locked.error).toBeInstanceOf(AccountLockedError);
+      expect((locked.error as AccountLockedError).duringLogin).toBe(true);
+      expect(loginCostOf(locked.error)).toBe('locked');
+    });
+
+    test('a login whose answer is lost is "unknown" (it may have cost a failed login), not "unavailable"', async () => {
+      device.injectFault({ on: subject.loginOperation ?? 'login', fault: { kind: 'drop-after' } });
+      const outcome = await verify(canaryPassword('wrong'));
+      expect(outcome.status).toBe('unknown');
+      const error = outcome.status === 'unknown' ? outcome.error : undefined;
+      expect(error).toBeInstanceOf(DeviceUnreachableError);
+      expect((error as DeviceUnreachableError).requestSent).toBe(true);
+      expect(error?.duringLogin).toBe(true);
+      expect(loginCostOf(error)).toBe('unknown');
+      expect(device.failedLoginsOf(USER)).toBe(1);
+    });
+
+    if (subject.logoutOperation !== undefined) {
+      const logout = subject.logoutOperation;
+      test('a failed change still logs out of its session (best effort)', async () => {
+        device.injectFault({ on: subject.changeRequest.on, fault: { kind: 'reject-new-password' }, times: Infinity });
+        const { error } = await change();
+        expect(error).toBeInstanceOf(PasswordRejectedError);
+        expect(device.requests.at(-1)?.operation).toBe(logout);
+      });
+
+      test('a change that failed for a 5xx still logs out of its session', async () => {
+        device.injectFault({ ...subject.changeRequest, fault: { kind: 'server-error', status: 500 } });
+        const { error } = await change();
+        expect(error).toBeInstanceOf(DeviceUnreachableError);
+        expect(device.requests.at(-1)?.operation).toBe(logout);
+      });
+    }
 
     test('an unreachable device is "unavailable", and the request was never sent', async () => {
       const target = client({ port: await closedPort() });
@@ -193,6 +269,7 @@ export function describeClientContract(subject: ClientContractSubject): void {
       const error = outcome.status === 'unavailable' ? outcome.error : undefined;
       expect(error).toBeInstanceOf(DeviceUnreachableError);
       expect((error as DeviceUnreachableError).requestSent).toBe(false);
+      expect(loginCostOf(error)).toBe('none');
     });
 
     test('every error names the vendor, the device and the step', async () => {
@@ -201,6 +278,100 @@ export function describeClientContract(subject: ClientContractSubject): void {
       expect(message).toContain(`${device.host}:${device.port}`);
       expect(message).toMatch(/step "[a-z-]+"/);
       expect((error as AuthenticationFailedError).vendor).toBe(subject.vendor);
+    });
+  });
+
+  for (const variant of [{ name: 'default', options: {} } as RefusalVariant, ...(subject.refusalVariants ?? [])]) {
+    describeRefusalShape(subject, variant);
+  }
+}
+
+/** One refusal shape of a simulator: how the client reads it, and what it costs on the device. */
+function describeRefusalShape(subject: ClientContractSubject, variant: RefusalVariant): void {
+  describe(`${subject.vendor} client contract, refused login shaped "${variant.name}"`, () => {
+    let device: SimulatedDevice | undefined;
+    let password: string;
+    const seen: string[] = [];
+
+    async function start(extra: Partial<SimulatorOptions> = {}): Promise<SimulatedDevice> {
+      password = canaryPassword('right');
+      device = await subject.start({ users: [{ username: USER, password }], ...variant.options, ...extra } as SimulatorOptions);
+      return device;
+    }
+
+    async function clientFor(target: SimulatedDevice, requestTimeoutMs = 2_000): Promise<DeviceClient> {
+      const endpoint: DeviceEndpoint = {
+        vendor: subject.vendor,
+        host: target.host,
+        port: target.port,
+        tls: { caCertificate: target.certificatePem },
+        requestTimeoutMs,
+      };
+      return variant.client ? variant.client(endpoint, target, { username: USER, password }) : subject.client(endpoint);
+    }
+
+    async function verify(target: DeviceClient, candidate: string): Promise<LoginOutcome> {
+      const { result, error, output } = await captureOutput(() => target.verifyLogin({ username: USER, password: candidate }));
+      seen.push(output, error === undefined ? '' : errorText(error));
+      if (error !== undefined) throw error;
+      const outcome = result as LoginOutcome;
+      if (outcome.status !== 'accepted') seen.push(errorText(outcome.error));
+      return outcome;
+    }
+
+    beforeEach(() => {
+      seen.length = 0;
+    });
+
+    afterEach(async () => {
+      if (device === undefined) return;
+      const secrets = [password, ...device.issuedTokens()];
+      await device.stop();
+      device = undefined;
+      expectNoSecrets(seen.join('\n'), secrets);
+    });
+
+    test('a wrong password is "rejected", at the cost of exactly one failed login', async () => {
+      const target = await start();
+      const wrong = canaryPassword('wrong');
+      const outcome = await verify(await clientFor(target), wrong);
+      expect(outcome.status).toBe('rejected');
+      expect(outcome.status === 'rejected' && outcome.error).toBeInstanceOf(AuthenticationFailedError);
+      expect(outcome.status === 'rejected' && outcome.error.duringLogin).toBe(true);
+      expect(target.failedLoginsOf(USER)).toBe(1);
+      expect(target.account(USER).totalFailedLogins).toBe(1);
+      expectNoSecrets(seen.join('\n'), [wrong]);
+    });
+
+    test('a wrong current password in a change is a refused login, at the cost of exactly one failed login', async () => {
+      const target = await start();
+      const client = await clientFor(target);
+      const { error, output } = await captureOutput(() =>
+        client.changePassword({ username: USER, currentPassword: canaryPassword('wrong'), newPassword: canaryPassword('new') }),
+      );
+      seen.push(output, errorText(error));
+      expect(error).toBeInstanceOf(AuthenticationFailedError);
+      expect(loginCostOf(error)).toBe('failed');
+      expect(target.account(USER).totalFailedLogins).toBe(1);
+      expect(target.passwordOf(USER)).toBe(password);
+    });
+
+    test('the right password is "accepted"', async () => {
+      const target = await start();
+      expect((await verify(await clientFor(target), password)).status).toBe('accepted');
+      expect(target.failedLoginsOf(USER)).toBe(0);
+    });
+
+    test("a refusal slower than the client's deadline (PAM fail delay) is \"unknown\": it may have cost a failed login", async () => {
+      const target = await start({ refusalDelayMs: 900 });
+      const outcome = await verify(await clientFor(target, 300), canaryPassword('wrong'));
+      expect(outcome.status).toBe('unknown');
+      const error = outcome.status === 'unknown' ? outcome.error : undefined;
+      expect(error).toBeInstanceOf(DeviceUnreachableError);
+      expect((error as DeviceUnreachableError).requestSent).toBe(true);
+      expect(error?.duringLogin).toBe(true);
+      expect(loginCostOf(error)).toBe('unknown');
+      expect(target.failedLoginsOf(USER)).toBe(1);
     });
   });
 }

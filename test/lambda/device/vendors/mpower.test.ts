@@ -19,6 +19,8 @@ describeClientContract({
   sessionExpiryScope: 'conversation',
   weakPassword: 'short',
   policyRejection: 'policy',
+  logoutOperation: 'logout',
+  refusalVariants: [{ name: 'plain', options: { loginRefusal: 'plain' } }],
 });
 
 const USER = 'admin';
@@ -189,6 +191,50 @@ describe('mPower specifics', () => {
     expectNoSecrets(errorText(error), [current, next, session.token, step.aasId]);
   });
 
+  test('a device that asks "Enter current password again:" is answered with the CURRENT password, and the change goes through', async () => {
+    await start({ prompts: 'current-again' });
+    const session = await client.login({ username: USER, password: current });
+    const opened = await client.openConversation(session, USER);
+    const asked = await answer(opened, session);
+    expect(asked.prompt).toEqual({ kind: 'current-password', text: 'Enter current password again: ' });
+    const spy = jest.spyOn(DeviceHttp.prototype, 'request');
+    await answer(asked, session);
+    expect(JSON.parse(spy.mock.calls[0][1].body ?? '{}').aasAnswer).toBe(current);
+    spy.mockRestore();
+    await client.logout(session);
+    await client.changePassword({ username: USER, currentPassword: current, newPassword: next });
+    expect(device.passwordOf(USER)).toBe(next);
+    expect(device.failedLoginsOf(USER)).toBe(0);
+  });
+
+  test('the older PAM prompts ("(current) UNIX password: " …) are followed too', async () => {
+    await start({ prompts: 'pam-legacy' });
+    await client.changePassword({ username: USER, currentPassword: current, newPassword: next });
+    expect(device.passwordOf(USER)).toBe(next);
+  });
+
+  test.each([
+    ['a 401 "authorize failed. 2 attempts remaining." is a refusal', 401, { code: 401, status: 'fail', error: 'authorize failed. 2 attempts remaining.' }, 'rejected'],
+    ['a 401 with an HTML body is a refusal', 401, '<html><body>401 Unauthorized</body></html>', 'rejected'],
+    ['a 401 naming a lock is a lock', 401, { code: 401, status: 'fail', error: 'authorize failed. Too many failed login attempts: the account is locked for 300 seconds.' }, 'locked'],
+    ['a 409 (conflict, commissioning mode) is unknown', 409, { code: 409, status: 'fail', error: 'conflict' }, 'unknown'],
+    ['a 200 that is not JSON is unknown', 200, 'OK', 'unknown'],
+  ])('%s', async (_label, status, body, expected) => {
+    await start();
+    device.injectFault({ on: 'login', fault: { kind: 'respond', status, body } });
+    const outcome = await client.verifyLogin({ username: USER, password: current });
+    expect(outcome.status).toBe(expected);
+    expect(outcome.status !== 'accepted' && outcome.error.duringLogin).toBe(true);
+  });
+
+  test('a change that fails after the login still logs out (try/finally)', async () => {
+    await start();
+    device.injectFault({ on: 'passwd', skip: 3, fault: { kind: 'server-error' } });
+    const error = await client.changePassword({ username: USER, currentPassword: current, newPassword: next }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(device.requests.at(-1)?.operation).toBe('logout');
+  });
+
   test('a conversation opened for another user by a non-admin is refused', async () => {
     device = await startMPowerSimulator({
       users: [
@@ -227,12 +273,19 @@ describe('classifyPrompt', () => {
     ['Re-enter new password:', 'retype-password'],
     ['Enter the new password again:', 'retype-password'],
     ['RETYPE NEW UNIX PASSWORD:', 'retype-password'],
+    ['Confirm new password:', 'retype-password'],
+    // By meaning: naming the current (or old) password wins over "again" / "confirm".
+    ['Enter current password again:', 'current-password'],
+    ['Retype current password:', 'current-password'],
+    ['Confirm your old password:', 'current-password'],
+    ['(current) UNIX password again: ', 'current-password'],
   ])('%j is a %s prompt', (text, expected) => {
     expect(kind(question(text))).toBe(expected);
   });
 
-  test('an info message not done is acknowledged; a success when done is done', () => {
+  test('an info message not done is acknowledged, whatever its words; a success when done is done', () => {
     expect(kind(question('Changing password for admin.', false, 'info'))).toBe('acknowledge');
+    expect(kind(question('Changing password for old.', false, 'info'))).toBe('acknowledge');
     expect(kind(question('Change password success!', true, 'info'))).toBe('done');
     expect(kind(question('passwd: password updated successfully', true, 'info'))).toBe('done');
   });

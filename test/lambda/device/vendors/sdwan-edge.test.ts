@@ -3,7 +3,7 @@ import { InsufficientPrivilegeError, ProtocolError } from '../../../../lambda/de
 import type { DeviceEndpoint } from '../../../../lambda/device/types';
 import { SdwanEdgeClient } from '../../../../lambda/device/vendors/sdwan-edge';
 import type { SimulatedDevice } from '../../../../local/simulators/device-server';
-import { type SdwanEdgeSimulatorOptions, startSdwanEdgeSimulator } from '../../../../local/simulators/sdwan-edge';
+import { type SdwanEdgeSimulatorOptions, sdwanLoginForbidden403, startSdwanEdgeSimulator } from '../../../../local/simulators/sdwan-edge';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';
 import { describeClientContract } from './client-contract';
 
@@ -16,6 +16,7 @@ describeClientContract({
   sessionExpiryScope: 'session',
   weakPassword: 'short',
   policyRejection: 'policy',
+  logoutOperation: 'logout',
 });
 
 describe('SD-WAN Edge specifics', () => {
@@ -100,6 +101,43 @@ describe('SD-WAN Edge specifics', () => {
     expect(count('logout')).toBe(1);
     expect(device.passwordOf('admin')).toBe(adminPassword);
     expectNoSecrets(errorText(error), [adminPassword, guestPassword, newPassword, ...device.issuedTokens()]);
+  });
+
+  test('a 403 at login (it can be the timestamp) is not a refusal: "unknown", duringLogin', async () => {
+    await start();
+    device.injectFault(sdwanLoginForbidden403());
+    const outcome = await client().verifyLogin({ username: 'admin', password: adminPassword });
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.error).toBeInstanceOf(ProtocolError);
+    expect(outcome.status === 'unknown' && outcome.error.duringLogin).toBe(true);
+    expect(outcome.status === 'unknown' && outcome.error.message).toMatch(/403/);
+  });
+
+  test('a 401 at login is a refusal whatever its body', async () => {
+    await start();
+    device.injectFault({ on: 'login', fault: { kind: 'respond', status: 401, body: '<html>Unauthorized</html>' } });
+    expect((await client().verifyLogin({ username: 'admin', password: adminPassword })).status).toBe('rejected');
+  });
+
+  test.each([['message-only'], ['label'], ['number']] as const)('the user level is read from a login answer shaped "%s" ("level: 1" is admin)', async (loginLevel) => {
+    await start({ loginLevel });
+    const newPassword = canaryPassword('reset');
+    await client().resetPassword({ admin: { username: 'admin', password: adminPassword }, username: 'operator', newPassword });
+    expect(device.passwordOf('operator')).toBe(newPassword);
+    const error = await client()
+      .resetPassword({ admin: { username: 'operator', password: newPassword }, username: 'admin', newPassword: canaryPassword('x') })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InsufficientPrivilegeError);
+  });
+
+  test('a reset that fails for a 5xx still logs the admin out', async () => {
+    await start();
+    device.injectFault({ on: 'change-password', fault: { kind: 'server-error' } });
+    const error = await client()
+      .resetPassword({ admin: { username: 'admin', password: adminPassword }, username: 'operator', newPassword: canaryPassword('reset') })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(count('logout')).toBe(1);
   });
 
   test('a self-change ends the session: the cookie used for it is refused afterwards', async () => {

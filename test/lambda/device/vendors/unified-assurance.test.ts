@@ -13,6 +13,11 @@ describeClientContract({
   sessionExpiryScope: 'session',
   weakPassword: 'short',
   policyRejection: 'policy',
+  logoutOperation: 'logout',
+  refusalVariants: [
+    { name: 'json', options: { loginRefusal: 'json' } },
+    { name: 'success-false', options: { loginRefusal: 'success-false' } },
+  ],
 });
 
 describe('Unified Assurance specifics', () => {
@@ -26,6 +31,25 @@ describe('Unified Assurance specifics', () => {
       const error = await client.changePassword({ username: 'admin', currentPassword: password, newPassword: canaryPassword() }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SessionExpiredError);
       expect(device.passwordOf('admin')).toBe(password);
+    } finally {
+      await device.stop();
+    }
+  });
+
+  test.each([
+    ['a 403 at login is unknown (ambiguous), not a refusal', 403, { success: false, message: 'Forbidden' }, 'unknown'],
+    ['a 401 HTML page with WWW-Authenticate: Basic is a refusal', 401, '<html><title>401 Unauthorized</title></html>', 'rejected'],
+    ['a 200 success:false is a refusal', 200, { success: false, message: 'Invalid username or password' }, 'rejected'],
+    ['a 200 that is not JSON is unknown', 200, '<html>maintenance</html>', 'unknown'],
+  ])('%s', async (_label, status, body, expected) => {
+    const password = canaryPassword();
+    const device = await startUnifiedAssuranceSimulator({ users: [{ username: 'admin', password }] });
+    try {
+      device.injectFault({ on: 'login', fault: { kind: 'respond', status, body, headers: typeof body === 'string' ? { 'content-type': 'text/html', 'www-authenticate': 'Basic realm="x"' } : {} } });
+      const client = new UnifiedAssuranceClient({ vendor: 'oracle-unified-assurance', host: device.host, port: device.port, tls: { caCertificate: device.certificatePem } });
+      const outcome = await client.verifyLogin({ username: 'admin', password });
+      expect(outcome.status).toBe(expected);
+      expect(outcome.status !== 'accepted' && outcome.error.duringLogin).toBe(true);
     } finally {
       await device.stop();
     }

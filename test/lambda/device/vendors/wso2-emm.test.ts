@@ -1,6 +1,7 @@
 import { AuthenticationFailedError, PasswordRejectedError, ProtocolError, SessionExpiredError } from '../../../../lambda/device/errors';
 import type { DeviceEndpoint } from '../../../../lambda/device/types';
-import { Wso2EmmClient, type Wso2OAuthClientCredentials } from '../../../../lambda/device/vendors/wso2-emm';
+import { DeviceHttp } from '../../../../lambda/device/http';
+import { forgetRegisteredWso2Clients, Wso2EmmClient, type Wso2OAuthClientCredentials } from '../../../../lambda/device/vendors/wso2-emm';
 import type { SimulatedDevice } from '../../../../local/simulators/device-server';
 import { registerOAuthClientByHand, startWso2EmmSimulator, type Wso2EmmSimulatorOptions } from '../../../../local/simulators/wso2-emm';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';
@@ -15,6 +16,20 @@ describeClientContract({
   sessionExpiryScope: 'session',
   weakPassword: 'abc',
   policyRejection: 'policy-or-current-password',
+  loginOperation: 'token',
+  refusalVariants: [
+    { name: 'invalid_client-401', options: { badCredentials: 'invalid_client-401' } },
+    {
+      name: 'invalid_client-401, oauthClient configured',
+      options: { badCredentials: 'invalid_client-401' },
+      client: async (endpoint, device, credentials) => new Wso2EmmClient(endpoint, {}, await registerOAuthClientByHand(device, credentials)),
+    },
+    {
+      name: 'invalid_grant-400, oauthClient configured',
+      options: {},
+      client: async (endpoint, device, credentials) => new Wso2EmmClient(endpoint, {}, await registerOAuthClientByHand(device, credentials)),
+    },
+  ],
 });
 
 const USER = 'admin';
@@ -47,6 +62,7 @@ describe('WSO2 EMM specifics', () => {
 
   afterEach(async () => {
     await device.stop();
+    forgetRegisteredWso2Clients();
   });
 
   test('preconfigured OAuth client credentials skip the registration', async () => {
@@ -63,24 +79,75 @@ describe('WSO2 EMM specifics', () => {
     expect(operations(before)).toEqual(['token', 'change-password', 'token']);
   });
 
-  test('wrong preconfigured client credentials say nothing of the password: "unavailable", no login attempt counted', async () => {
+  test('any 401 at the token endpoint is a refused login, invalid_client from a configured oauthClient included', async () => {
     await start();
-    const client = new Wso2EmmClient(endpoint(), {}, { clientId: 'NOSUCHCLIENT', clientSecret: canaryPassword('secret') });
+    const secret = canaryPassword('secret');
+    const client = new Wso2EmmClient(endpoint(), {}, { clientId: 'NOSUCHCLIENT', clientSecret: secret });
     const outcome = await client.verifyLogin({ username: USER, password });
-    expect(outcome.status).toBe('unavailable');
-    expect(outcome.status === 'unavailable' && outcome.error).toBeInstanceOf(ProtocolError);
+    expect(outcome.status).toBe('rejected');
+    expect(outcome.status === 'rejected' && outcome.error.duringLogin).toBe(true);
+    expect(outcome.status === 'rejected' && outcome.error.httpStatus).toBe(401);
     expect(operations()).toEqual(['token']);
-    expect(device.failedLoginsOf(USER)).toBe(0);
+    expectClean(outcome.status === 'rejected' ? outcome.error : undefined, [secret]);
   });
 
-  test('a wrong password during registration stops before the token call: exactly one failed login', async () => {
+  test('a registration costs no login: it sends no credential, and one wrong password costs exactly one failed login', async () => {
+    await start();
+    const spy = jest.spyOn(DeviceHttp.prototype, 'request');
+    const wrong = canaryPassword('wrong');
+    const outcome = await new Wso2EmmClient(endpoint()).verifyLogin({ username: USER, password: wrong });
+    expect(outcome.status).toBe('rejected');
+    expect(outcome.status === 'rejected' && outcome.error.step).toBe('token');
+    expect(operations()).toEqual(['register', 'token']);
+    expect(device.failedLoginsOf(USER)).toBe(1);
+    const registration = spy.mock.calls.map(([, request]) => request).find((request) => request.path === '/dynamic-client-web/register');
+    expect(registration?.headers?.authorization).toBeUndefined();
+    expectNoSecrets(JSON.stringify(registration), [wrong]);
+    spy.mockRestore();
+  });
+
+  test('a registration that fails says nothing of the password and cost no login: "unavailable"', async () => {
+    await start();
+    device.injectFault({ on: 'register', fault: { kind: 'respond', status: 401, body: 'Unauthorized' } });
+    const outcome = await new Wso2EmmClient(endpoint()).verifyLogin({ username: USER, password });
+    expect(outcome.status).toBe('unavailable');
+    expect(outcome.status === 'unavailable' && outcome.error).toBeInstanceOf(ProtocolError);
+    expect(outcome.status === 'unavailable' && outcome.error.duringLogin).toBe(false);
+    expect(operations()).toEqual(['register']);
+  });
+
+  test('a registered client the device answers 401 for is forgotten: the next attempt registers again', async () => {
     await start();
     const client = new Wso2EmmClient(endpoint());
-    const outcome = await client.verifyLogin({ username: USER, password: canaryPassword('wrong') });
-    expect(outcome.status).toBe('rejected');
-    expect(outcome.status === 'rejected' && outcome.error.step).toBe('register-client');
-    expect(operations()).toEqual(['register']);
+    expect((await client.verifyLogin({ username: USER, password })).status).toBe('accepted');
+    device.injectFault({ on: 'token', fault: { kind: 'respond', status: 401, body: { error: 'invalid_client', error_description: 'Client Authentication failed.' } } });
+    expect((await client.verifyLogin({ username: USER, password })).status).toBe('rejected');
+    expect((await client.verifyLogin({ username: USER, password })).status).toBe('accepted');
+    expect(operations()).toEqual(['register', 'token', 'token', 'register', 'token']);
+  });
+
+  test.each([
+    ['a 400 with another OAuth error', 400, { error: 'invalid_request', error_description: 'Missing parameters' }],
+    ['a 403', 403, 'Forbidden'],
+    ['a 200 without a token', 200, { token_type: 'Bearer' }],
+  ])('%s at the token endpoint is an unknown outcome of the login', async (_label, status, body) => {
+    await start();
+    device.injectFault({ on: 'token', fault: { kind: 'respond', status, body } });
+    const outcome = await new Wso2EmmClient(endpoint(), {}, await registerByHand()).verifyLogin({ username: USER, password });
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.error).toBeInstanceOf(ProtocolError);
+    expect(outcome.status === 'unknown' && outcome.error.duringLogin).toBe(true);
+  });
+
+  test('a wrong current password in a change costs exactly one failed login, with dynamic registration', async () => {
+    await start();
+    const error = await new Wso2EmmClient(endpoint())
+      .changePassword({ username: USER, currentPassword: canaryPassword('wrong'), newPassword: canaryPassword('new') })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuthenticationFailedError);
+    expect((error as AuthenticationFailedError).duringLogin).toBe(true);
     expect(device.failedLoginsOf(USER)).toBe(1);
+    expect(device.account(USER).totalFailedLogins).toBe(1);
   });
 
   test('an instance registers once per owner and reuses the client afterwards', async () => {

@@ -1,0 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { cachedClient } from './cached-client';
+
+export const dynamoDb = cachedClient('AWS_ENDPOINT_URL_DYNAMODB', () => new DynamoDBClient({}));
