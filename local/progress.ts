@@ -45,7 +45,7 @@ export function formatLine(line: StateLine): string {
 }
 
 /**
- * Follows every execution of a state machine and prints each state as it completes, the way the console's
+ * Follows every execution of the given state machines and prints each state as it completes, the way the console's
  * execution view shows it. Call `poll` repeatedly (or `follow` until `stop`), then `flush` once at the end.
  */
 export class ExecutionFollower {
@@ -53,13 +53,18 @@ export class ExecutionFollower {
 
   constructor(
     private readonly client: SFNClient,
-    private readonly stateMachineArn: string,
+    /** Every state machine whose executions to follow (the rotation function's and the console's). */
+    private readonly stateMachineArns: readonly string[],
     private readonly print: (text: string) => void,
   ) {}
 
   async poll(): Promise<void> {
-    const listed = await this.client.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, maxResults: 1000 }));
-    const executions = [...(listed.executions ?? [])].reverse();
+    const listed = await Promise.all(
+      this.stateMachineArns.map((stateMachineArn) => this.client.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000 }))),
+    );
+    const executions = listed
+      .flatMap((page) => page.executions ?? [])
+      .sort((a, b) => Number(a.startDate ?? 0) - Number(b.startDate ?? 0));
     for (const execution of executions) {
       const arn = execution.executionArn as string;
       const name = execution.name ?? arn;

@@ -159,7 +159,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
   if (values.logs !== true) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   print('Starting the local AWS stand-ins and the state machine CDK synthesizes…');
   const engine = await startLocalEngine({ retryIntervalMs: 100 });
-  const follower = new ExecutionFollower(engine.clients.stepFunctions, engine.stateMachineArn, print);
+  const follower = new ExecutionFollower(engine.clients.stepFunctions, [engine.stateMachineArn, engine.consoleStateMachineArn], print);
   const failures: string[] = [];
   try {
     for (const vendor of vendors) {

@@ -19,6 +19,9 @@ const WORTH_ANOTHER_EXECUTION = new Set([
   'ChangeOutcomeUnknownError',
   // Another execution was changing the device; once it has ended, this step may go on.
   'RotationInProgressError',
+  // Nothing was sent: the account's failed-login budget had no room. A later attempt, once the window has moved on,
+  // costs nothing until the ledger allows a login.
+  'LoginBudgetExhaustedError',
   'States.Timeout',
   'States.TaskFailed',
   'Lambda.ServiceException',

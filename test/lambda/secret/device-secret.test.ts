@@ -26,6 +26,20 @@ describe('device secret format', () => {
     expect(generationPolicyOf(secret)).toMatchObject({ length: 24, requireEachIncludedType: true });
   });
 
+  test('a lockout model may override the vendor default; it must leave one attempt for the rotator and one for a human', () => {
+    expect(parse({ ...valid, lockout: { attempts: 3, windowSeconds: 300 } }).lockout).toEqual({ attempts: 3, windowSeconds: 300 });
+    expect(problemsOf({ ...valid, lockout: { attempts: 2, windowSeconds: 300 } })).toMatch(/field "lockout.attempts" must be at least 3: one automated attempt, one kept for a human, and the one that locks/);
+    expect(problemsOf({ ...valid, lockout: { attempts: 5, windowSeconds: 0 } })).toMatch(/field "lockout.windowSeconds"/);
+    expect(problemsOf({ ...valid, lockout: { attempts: 5 } })).toMatch(/field "lockout.windowSeconds" is missing \(required\)/);
+    expect(problemsOf({ ...valid, lockout: { attempts: 5, windowSeconds: 60, lockSeconds: 5 } })).toMatch(/field "lockout" has unknown keys \(lockSeconds\)/);
+  });
+
+  test('resetAccounts names accounts by name: a non-empty list of usernames', () => {
+    expect(parse({ ...valid, resetAccounts: ['netops', 'ops2'] }).resetAccounts).toEqual(['netops', 'ops2']);
+    expect(problemsOf({ ...valid, resetAccounts: [] })).toMatch(/field "resetAccounts"/);
+    expect(problemsOf({ ...valid, resetAccounts: [''] })).toMatch(/field "resetAccounts.0"/);
+  });
+
   test('the secret\'s passwordPolicy overrides the vendor default field by field', () => {
     expect(generationPolicyOf(parse({ ...valid, passwordPolicy: { length: 16, excludePunctuation: true } }))).toMatchObject({
       length: 16,
