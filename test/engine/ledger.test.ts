@@ -37,20 +37,24 @@ async function putCurrent(secretArn: string, value: Record<string, unknown>) {
   await engine.clients.secretsManager.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(value), VersionStages: ['AWSCURRENT'] }));
 }
 
+/** The change lands but its answer is lost: the restart's search finds the pending version (noted in the ledger). */
+async function expectRotatedAfterLostAnswer(device: SimulatedDevice, secretArn: string) {
+  device.injectFault({ ...CHANGE_REQUEST[device.vendor], fault: { kind: 'drop-after' } });
+  await engine.rotateSecret(secretArn);
+  expect(engine.secrets.lastRotationError(secretArn)).toBeUndefined();
+  const after = engine.stored(secretArn);
+  harness.secretsSeen.push(after.current as string);
+  expect(device.passwordOf(USER)).toBe(after.current);
+  expect(device.account(USER).passwordChanges).toBe(1);
+}
+
 describe('refusals in the shapes the field shows, after a lost change answer', () => {
   test('Unified Assurance refusing with 401 and an HTML page: the search sees a refusal and finds the pending version', async () => {
     const password = harness.canary('old');
     const device = await startUnifiedAssuranceSimulator({ users: [{ username: USER, password }], loginRefusal: 'html-401' });
     harness.devices.push(device);
     const secretArn = await engine.createDeviceSecret('ledger/ua-html-401', deviceSecretFor(device, { username: USER, password }));
-    // The change lands but its answer is lost: the restart's search finds the pending version (noted in the ledger).
-    device.injectFault({ ...CHANGE_REQUEST['oracle-unified-assurance'], fault: { kind: 'drop-after' } });
-    await engine.rotateSecret(secretArn);
-    expect(engine.secrets.lastRotationError(secretArn)).toBeUndefined();
-    const after = engine.stored(secretArn);
-    harness.secretsSeen.push(after.current as string);
-    expect(device.passwordOf(USER)).toBe(after.current);
-    expect(device.account(USER).passwordChanges).toBe(1);
+    await expectRotatedAfterLostAnswer(device, secretArn);
     // Out of sync after it: the HTML 401 is a refusal (one failed login each), not a ProtocolError.
     device.overwriteAccount(USER, { password: harness.canary('hand') });
     const rotate = await engine.runExecution({ action: 'rotate', secretArn });
@@ -65,13 +69,7 @@ describe('refusals in the shapes the field shows, after a lost change answer', (
     const oauthClient = await registerOAuthClientByHand(device, { username: USER, password }, 'ledger-test');
     harness.secretsSeen.push(oauthClient.clientSecret);
     const secretArn = await engine.createDeviceSecret('ledger/wso2-invalid-client', { ...deviceSecretFor(device, { username: USER, password }), oauthClient });
-    device.injectFault({ ...CHANGE_REQUEST['wso2-emm'], fault: { kind: 'drop-after' } });
-    await engine.rotateSecret(secretArn);
-    expect(engine.secrets.lastRotationError(secretArn)).toBeUndefined();
-    const after = engine.stored(secretArn);
-    harness.secretsSeen.push(after.current as string);
-    expect(device.passwordOf(USER)).toBe(after.current);
-    expect(device.account(USER).passwordChanges).toBe(1);
+    await expectRotatedAfterLostAnswer(device, secretArn);
     device.overwriteAccount(USER, { password: harness.canary('hand') });
     const failedBefore = device.account(USER).totalFailedLogins;
     const rotate = await engine.runExecution({ action: 'rotate', secretArn });
