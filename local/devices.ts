@@ -3,6 +3,7 @@
  * with its users and passwords. Runs until Ctrl-C. `--json FILE` also writes the same facts (certificates included)
  * for scripts; `--lockout N` and `--session-idle-ms MS` change the devices' habits.
  */
+import { simulatorModule } from './simulators';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -17,10 +18,7 @@ function demoPassword(): string {
 }
 
 function usersFor(vendor: Vendor): SimulatedUser[] {
-  const users: SimulatedUser[] = [{ username: 'admin', password: demoPassword(), role: 'admin' }];
-  // SD-WAN Edge lets an admin reset another user's password: give it one to reset.
-  if (vendor === 'oracle-sdwan-edge') users.push({ username: 'operator', password: demoPassword(), role: 'admin' });
-  return users;
+  return [{ username: 'admin', password: demoPassword(), role: 'admin' }, ...(simulatorModule(vendor).demoUsers?.(demoPassword) ?? [])];
 }
 
 export interface RunningDevice {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { synthesizeRotatorTemplate } from './engine/local-engine';
 import { workflowFromTemplate } from './engine/synthesized-workflow';
 
-interface State {
+export interface State {
   readonly Type: string;
   readonly Next?: string;
   readonly End?: boolean;
@@ -24,7 +24,7 @@ function id(name: string): string {
 }
 
 function text(label: string): string {
-  return label.replace(/"/g, '#quot;');
+  return label.replace(/"/g, '#quot;').replace(/</g, '#lt;');
 }
 
 function node(name: string, state: State): string {
@@ -43,14 +43,103 @@ function node(name: string, state: State): string {
   }
 }
 
-/** A short reading of a Choice rule: `vendor = wso2-emm`, `count > 3`, `valid input`. */
-function condition(rule: Record<string, unknown>): string {
-  const variable = typeof rule.Variable === 'string' ? rule.Variable.split('.').pop() : undefined;
-  if (variable !== undefined) {
-    if ('StringEquals' in rule) return `${variable} = ${String(rule.StringEquals)}`;
-    if ('NumberGreaterThan' in rule) return `${variable} > ${String(rule.NumberGreaterThan)}`;
+/** How each comparison operator of Amazon States Language reads; its `…Path` form compares with another field. */
+const COMPARISONS: Record<string, string> = {
+  StringEquals: '=',
+  StringLessThan: '<',
+  StringGreaterThan: '>',
+  StringLessThanEquals: '≤',
+  StringGreaterThanEquals: '≥',
+  StringMatches: 'matches',
+  NumericEquals: '=',
+  NumericLessThan: '<',
+  NumericGreaterThan: '>',
+  NumericLessThanEquals: '≤',
+  NumericGreaterThanEquals: '≥',
+  BooleanEquals: '=',
+  TimestampEquals: '=',
+  TimestampLessThan: '<',
+  TimestampGreaterThan: '>',
+  TimestampLessThanEquals: '≤',
+  TimestampGreaterThanEquals: '≥',
+};
+
+/** The type tests: `IsString: true` reads `x is a string`, `IsString: false` reads `x is not a string`. */
+const TYPE_TESTS: Record<string, string> = {
+  IsNull: 'null',
+  IsString: 'a string',
+  IsNumeric: 'a number',
+  IsBoolean: 'a boolean',
+  IsTimestamp: 'a timestamp',
+};
+
+/** The last segment of a path: `$.device.vendor` → `vendor`. */
+function field(path: unknown): string {
+  return String(path).split('.').pop() ?? String(path);
+}
+
+function isRule(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The variable of a plain `IsPresent: true` (or `IsString: true`) rule, if `rule` is one. */
+function plainTest(rule: unknown, test: 'IsPresent' | 'IsString'): unknown {
+  if (!isRule(rule) || rule[test] !== true || Object.keys(rule).length !== 2 || !('Variable' in rule)) return undefined;
+  return rule.Variable;
+}
+
+/** Operands of an And, with `x present` dropped where `x is a string` (which implies it) is also there. */
+function withoutImpliedPresence(operands: readonly unknown[]): unknown[] {
+  const strings = new Set<unknown>(operands.map((operand) => plainTest(operand, 'IsString')).filter((variable) => variable !== undefined));
+  return operands.filter((operand) => {
+    const present = plainTest(operand, 'IsPresent');
+    return present === undefined || !strings.has(present);
+  });
+}
+
+interface Reading {
+  readonly text: string;
+  /** `and`/`or` when the reading joins several parts (it needs parentheses inside another one). */
+  readonly joined?: 'and' | 'or';
+}
+
+function read(rule: unknown): Reading {
+  if (!isRule(rule)) return { text: `unreadable rule ${JSON.stringify(rule)}` };
+  for (const operator of ['And', 'Or'] as const) {
+    if (!(operator in rule)) continue;
+    const joiner = operator === 'And' ? 'and' : 'or';
+    const listed = Array.isArray(rule[operator]) ? (rule[operator] as unknown[]) : [rule[operator]];
+    // CDK writes "x is a string" as `IsPresent` and `IsString`, since `IsString` alone fails on a missing field.
+    const operands = operator === 'And' ? withoutImpliedPresence(listed) : listed;
+    // And inside And (Or inside Or) reads the same without parentheses; a single operand is just itself.
+    const parts = operands.flatMap((operand) => {
+      const reading = read(operand);
+      return reading.joined === joiner ? [reading.text] : [reading.joined === undefined ? reading.text : `(${reading.text})`];
+    });
+    return parts.length === 1 ? read(operands[0]) : { text: parts.join(` ${joiner} `), joined: joiner };
   }
-  return 'valid input';
+  if ('Not' in rule) {
+    const inner = read(rule.Not);
+    return { text: `not ${inner.joined === undefined ? inner.text : `(${inner.text})`}` };
+  }
+  const variable = field(rule.Variable);
+  const operators = Object.keys(rule).filter((key) => key !== 'Variable' && key !== 'Next');
+  if ('Variable' in rule && operators.length === 1) {
+    const [operator] = operators;
+    const value = rule[operator];
+    if (operator === 'IsPresent') return { text: `${variable} ${value === true ? 'present' : 'absent'}` };
+    if (operator in TYPE_TESTS) return { text: `${variable} is ${value === true ? '' : 'not '}${TYPE_TESTS[operator]}` };
+    if (operator in COMPARISONS) return { text: `${variable} ${COMPARISONS[operator]} ${String(value)}` };
+    const compared = operator.replace(/Path$/, '');
+    if (operator.endsWith('Path') && compared in COMPARISONS) return { text: `${variable} ${COMPARISONS[compared]} ${field(value)}` };
+  }
+  // Say what the rule is rather than guess at what it means.
+  return { text: `unknown rule: ${operators.join(', ') || 'no operator'}${'Variable' in rule ? ` on ${variable}` : ''}` };
+}
+
+/** A short reading of a Choice rule: `vendor = <vendor id>`, `count > 3`, `action is a string and (action = rotate or …)`. */
+export function condition(rule: Record<string, unknown>): string {
+  return read(rule).text;
 }
 
 export function mermaidOf(definition: { StartAt: string; States: Record<string, State> }): string {

@@ -8,7 +8,7 @@
  *               the device password behind the rotator's back.
  *   2 result    when the rotation reported success: AWSCURRENT is the device password, AWSPREVIOUS the old one.
  *   3 no lock   the rotator caused no lockout: never locked by failed logins, and the failed logins within the window
- *               stayed below the limit. Every device runs at its vendor's realistic limit (mPower 3, others 5) with the
+ *               stayed below the limit. Every device runs at its vendor's realistic limit (its module's `lockout`) with the
  *               window compressed to MATRIX_WINDOW_SECONDS, declared the same in the secret (`lockout`).
  *   4 no leak   no password, old or new, and no device token in any execution history or anything printed.
  *   5 clear     on failure, the message names the secret ARN and the device host:port or the step; for a transient
@@ -16,11 +16,12 @@
  *               fail the rotation.
  *
  *   npm run test:faults                                  the whole matrix
- *   npm run test:faults -- --vendor wso2-emm --only change-password    a part of it (--only: substring of the case name)
+ *   npm run test:faults -- --vendor <vendor> --only change-password    a part of it (--only: substring of the case name)
  *   npm run test:faults -- --verbose                     also print each case's notes (error messages)
  *
  * Exit code 0 when every case holds every invariant, 1 otherwise, 2 for a bad command line.
  */
+import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { secretForms } from '../lambda/device/errors';
@@ -28,9 +29,12 @@ import { VENDORS, type Vendor } from '../lambda/device/types';
 import { accountOf } from '../lambda/ledger/account';
 import { DeviceLedger } from '../lambda/ledger/device-ledger';
 import { type LockoutModel, VENDOR_LOCKOUT } from '../lambda/ledger/lockout';
+import { rotationExecutionBase } from '../lambda/rotation/execution-names';
+import { executionArnFor, executionName, MAX_EXECUTIONS_PER_STEP } from '../lambda/rotation/executions';
+import { captureOutput } from './capture-output';
 import { type LocalEngine, startLocalEngine } from './engine/local-engine';
-import { type Fault, type FaultRule, type SimulatedDevice, startSimulator } from './simulators';
-import { startSdwanEdgeSimulator } from './simulators/sdwan-edge';
+import { type Fault, type FaultOperation, type FaultRule, type SimulatedDevice, simulatorModule, startSimulator } from './simulators';
+import type { CaseSetup } from './simulators/simulator-module';
 import { type CampaignResult, CONSOLE_ROUNDS, formatCampaignHeader, formatCampaignRow, RETRIES, runCampaign, SCENARIOS } from './fault-campaigns';
 
 const USER = 'admin';
@@ -61,12 +65,6 @@ export interface FaultCase {
   readonly setup?: CaseSetup;
 }
 
-export interface CaseSetup {
-  /** SD-WAN Edge: the age after which a POST timestamp is refused. */
-  readonly timestampMaxAgeMs?: number;
-  /** Armed before the case's fault (and cleared with it). */
-  readonly extraRules?: readonly FaultRule[];
-}
 
 export const INVARIANTS = ['works', 'result', 'no lock', 'no leak', 'clear'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
@@ -86,61 +84,7 @@ export function holds(result: CaseResult): boolean {
   return INVARIANTS.every((invariant) => result.checks[invariant] !== false);
 }
 
-/** One device operation on the rotation path; `skip` picks a request among several of the same name (mPower passwd). */
-interface Operation {
-  readonly label: string;
-  readonly on: string;
-  readonly skip?: number;
-  /** The request presents a session (token, cookie, aasID). */
-  readonly session: boolean;
-  readonly conversation?: boolean;
-  /** The request whose new password the device checks (where `reject-new-password` acts). */
-  readonly rejects?: boolean;
-  readonly setup?: CaseSetup;
-}
-
-const MPOWER_PASSWD_STEPS = ['open', 'acknowledge', 'current', 'new', 'retype'] as const;
-
-export const OPERATIONS: Record<Vendor, readonly Operation[]> = {
-  'multitech-mpower': [
-    { label: 'login', on: 'login', session: false },
-    ...MPOWER_PASSWD_STEPS.map((step, skip) => ({
-      label: `passwd#${skip} (${step})`,
-      on: 'passwd',
-      skip,
-      session: true,
-      conversation: skip > 0,
-      // The device checks the new password on its answer (#3); the retype (#4, CHANGE_REQUEST) only compares it.
-      rejects: step === 'new',
-    })),
-    { label: 'logout', on: 'logout', session: true },
-  ],
-  'wso2-emm': [
-    { label: 'register', on: 'register', session: false },
-    { label: 'token', on: 'token', session: false },
-    { label: 'change-password', on: 'change-password', session: true, rejects: true },
-  ],
-  'oracle-sdwan-edge': [
-    { label: 'login', on: 'login', session: false },
-    {
-      label: 'timestamp',
-      on: 'timestamp',
-      session: true,
-      // Only a change refused for a stale timestamp fetches a fresh one: the first change request is delayed (within
-      // the deadline) past the timestamp's maximum age, so the client renews it with getNewTimestamp and sends again.
-      setup: { timestampMaxAgeMs: 100, extraRules: [{ on: 'change-password', times: 1, fault: { kind: 'latency', ms: 200 } }] },
-    },
-    { label: 'change-password', on: 'change-password', session: true, rejects: true },
-    { label: 'logout', on: 'logout', session: true },
-  ],
-  'oracle-unified-assurance': [
-    { label: 'login', on: 'login', session: false },
-    { label: 'change-password', on: 'change-password', session: true, rejects: true },
-    { label: 'logout', on: 'logout', session: true },
-  ],
-};
-
-function faultsFor(operation: Operation, latencyMs: number): Array<{ label: string; fault: Fault }> {
+function faultsFor(operation: FaultOperation, latencyMs: number): Array<{ label: string; fault: Fault }> {
   const faults: Array<{ label: string; fault: Fault }> = [
     { label: `latency ${latencyMs} ms`, fault: { kind: 'latency', ms: latencyMs } },
     { label: 'drop-before', fault: { kind: 'drop-before' } },
@@ -157,7 +101,7 @@ function faultsFor(operation: Operation, latencyMs: number): Array<{ label: stri
 export function buildCases(latencyMs = MATRIX_LATENCY_MS): FaultCase[] {
   const cases: FaultCase[] = [];
   for (const vendor of VENDORS) {
-    for (const operation of OPERATIONS[vendor]) {
+    for (const operation of simulatorModule(vendor).faultOperations) {
       for (const { label, fault } of faultsFor(operation, latencyMs)) {
         cases.push({
           name: `${vendor} / ${operation.label} / ${label}`,
@@ -186,28 +130,6 @@ function leaks(text: string, canaries: ReadonlyArray<{ kind: string; value: stri
   return [...found];
 }
 
-/** Captures everything written to stdout and stderr until `restore()`. */
-function captureOutput() {
-  const chunks: string[] = [];
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  const capture = ((chunk: unknown, encoding?: unknown, callback?: unknown) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    const done = typeof encoding === 'function' ? encoding : callback;
-    if (typeof done === 'function') (done as () => void)();
-    return true;
-  }) as typeof process.stdout.write;
-  process.stdout.write = capture;
-  process.stderr.write = capture;
-  return {
-    text: () => chunks.join(''),
-    restore: () => {
-      process.stdout.write = out;
-      process.stderr.write = err;
-    },
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until every login the ledger charged to the account has left the lockout window. */
@@ -218,12 +140,29 @@ export async function untilBudgetFree(engine: LocalEngine, secret: { vendor: Ven
   if (wait > 0) await sleep(wait + 20);
 }
 
-/** The inner error name of a failed rotation (`… failed in state "X": DeviceOutOfSyncError: …`). */
-function errorTypeOf(failure: { errorType: string; errorMessage: string }): string {
-  const inState = /failed in state "[^"]*": ([A-Za-z][A-Za-z0-9.]*)/.exec(failure.errorMessage);
-  if (inState?.[1] !== undefined) return inState[1];
-  const named = /\b([A-Z][A-Za-z]*(?:Error|Restarts|Exception))\b/.exec(failure.errorMessage);
-  return named?.[1] ?? failure.errorType;
+/**
+ * The error type of a failed rotation, read from structured fields, never from a message: the `error` of the last
+ * failed execution the rotation ran (named `<purpose>-<secret tag>-<token>[-<attempt>]` on the rotation state machine,
+ * execution-names.ts), or else the rotation Lambda's own `errorType` (a step that ran no execution, or one still running).
+ */
+async function errorTypeOf(engine: LocalEngine, secretArn: string, failure: { token: string; errorType: string }): Promise<string> {
+  let last: { error: string; stoppedAt: number } | undefined;
+  for (const purpose of ['set', 'test', 'check'] as const) {
+    for (let attempt = 1; attempt <= MAX_EXECUTIONS_PER_STEP; attempt += 1) {
+      const executionArn = executionArnFor(engine.stateMachineArn, executionName(rotationExecutionBase(purpose, secretArn, failure.token), attempt));
+      let described: DescribeExecutionCommandOutput;
+      try {
+        described = await engine.clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn }));
+      } catch (error) {
+        if (error instanceof ExecutionDoesNotExist) break;
+        throw error;
+      }
+      if (described.status === 'SUCCEEDED' || described.status === 'RUNNING' || described.error === undefined) continue;
+      const stoppedAt = described.stopDate?.getTime() ?? 0;
+      if (last === undefined || stoppedAt >= last.stoppedAt) last = { error: described.error, stoppedAt };
+    }
+  }
+  return last?.error ?? failure.errorType;
 }
 
 export interface MatrixContext {
@@ -257,10 +196,7 @@ export async function runCase(context: MatrixContext, faultCase: FaultCase): Pro
   const lockout = matrixLockout(faultCase.vendor);
   // A lock lasts an hour: one the rotator caused cannot pass unnoticed before the case is judged.
   const simulatorOptions = { users: [{ username: USER, password: oldPassword }], lockout: { ...lockout, lockSeconds: 3600 } };
-  const device: SimulatedDevice =
-    faultCase.vendor === 'oracle-sdwan-edge' && faultCase.setup?.timestampMaxAgeMs !== undefined
-      ? await startSdwanEdgeSimulator({ ...simulatorOptions, timestampMaxAgeMs: faultCase.setup.timestampMaxAgeMs })
-      : await startSimulator(faultCase.vendor, simulatorOptions);
+  const device: SimulatedDevice = await startSimulator(faultCase.vendor, { ...simulatorOptions, ...faultCase.setup?.simulator });
   const output = captureOutput();
   let outcome = '';
   try {
@@ -324,7 +260,7 @@ export async function runCase(context: MatrixContext, faultCase: FaultCase): Pro
         notes.push(`clear: a persistent fault (${faultCase.persistent}) did not fail the rotation`);
       }
     } else {
-      const errorType = errorTypeOf(failure);
+      const errorType = await errorTypeOf(engine, secretArn, failure);
       outcome = `failed: ${errorType}`;
       notes.push(`${failure.step} failed (${failure.errorType}): ${failure.errorMessage}`);
       const namesSecret = failure.errorMessage.includes(secretArn);
@@ -385,7 +321,7 @@ export interface MatrixOptions {
 export async function runMatrix(options: MatrixOptions = {}): Promise<{ results: CaseResult[]; durationMs: number }> {
   const started = Date.now();
   const engine = options.engine ?? (await startLocalEngine({ deviceRequestTimeoutMs: options.deadlineMs ?? MATRIX_DEADLINE_MS }));
-  const foreign = await startSimulator('oracle-unified-assurance', { users: [{ username: USER, password: `Cy!x${randomBytes(6).toString('hex')}Q9` }] });
+  const foreign = await startSimulator(VENDORS[0], { users: [{ username: USER, password: `Cy!x${randomBytes(6).toString('hex')}Q9` }] });
   const foreignFingerprint = foreign.fingerprint256;
   await foreign.stop();
   const context: MatrixContext = { engine, foreignFingerprint, latencyMs: MATRIX_LATENCY_MS, seenExecutions: new Set() };

@@ -2,8 +2,8 @@
  * `npm start`: a real rotation of four simulated devices, on this machine, without AWS.
  *
  *   npm start                                             rotate every device, as Secrets Manager's schedule would
- *   npm start -- --vendor multitech-mpower --action verify   one device, one console action: rotate | verify | resume
- *   npm start -- --vendor multitech-mpower --fault aasid-expires   watch a recovery path (see FAULTS)
+ *   npm start -- --vendor <vendor> --action verify   one device, one console action: rotate | verify | resume
+ *   npm start -- --vendor <vendor> --fault aasid-expires   watch a recovery path (see FAULTS)
  *
  *   npm start -- --logs                                   also print the functions' log lines
  *
@@ -17,7 +17,7 @@ import { VENDORS, type Vendor } from '../lambda/device/types';
 import { endpointOf, parseDeviceSecret } from '../lambda/secret/device-secret';
 import { type LocalEngine, startLocalEngine } from './engine/local-engine';
 import { ExecutionFollower } from './progress';
-import { CHANGE_REQUEST, deviceSecretFor, type FaultRule, type SimulatedDevice, startSimulator } from './simulators';
+import { CHANGE_REQUEST, deviceSecretFor, type FaultRule, type SimulatedDevice, simulatorModule, startSimulator } from './simulators';
 
 export const ACTIONS = ['rotate', 'verify', 'resume'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -29,8 +29,12 @@ export const FAULTS: Record<string, { describe: string; rule: (vendor: Vendor) =
     rule: (vendor) => ({ ...CHANGE_REQUEST[vendor], fault: { kind: 'drop-after' } }),
   },
   'aasid-expires': {
-    describe: 'mPower: the aasID dies mid-conversation: the conversation restarts from login',
-    rule: () => ({ on: 'passwd', skip: 3, fault: { kind: 'conversation-expired' } }),
+    describe: 'the conversation id (aasID) dies mid-conversation: the conversation restarts from login (vendors with a password conversation)',
+    rule: (vendor) => {
+      const rule = simulatorModule(vendor).conversationExpires;
+      if (rule === undefined) throw new Error(`vendor ${vendor} has no password conversation: --fault aasid-expires does not apply`);
+      return rule;
+    },
   },
   'device-5xx': {
     describe: 'the device answers HTTP 503 to the change, having done nothing: retried with backoff',

@@ -1,9 +1,10 @@
+import { RotatorError } from '../errors';
 import { DecryptCommand, EncryptCommand, InvalidCiphertextException } from '@aws-sdk/client-kms';
 import { kms } from './kms-client';
 import { requiredEnv } from './required-env';
 
 /**
- * Device session data (an mPower session token, an `aasID`) must survive from one state to the next, and state
+ * Device session data (a session token, a conversation id) must survive from one state to the next, and state
  * input/output is kept in the execution history. So it travels sealed: encrypted with the workflow's KMS key, bound by
  * encryption context to the secret and the execution, so that a sealed value is useless anywhere else.
  */
@@ -26,10 +27,10 @@ export async function seal(value: string, context: SealContext): Promise<string>
   return PREFIX + Buffer.from(answer.CiphertextBlob).toString('base64');
 }
 
-export class UnsealError extends Error {
+export class UnsealError extends RotatorError {
+  static override readonly errorName = 'UnsealError';
   constructor(what: string) {
     super(`cannot unseal the device session data: ${what}`);
-    this.name = 'UnsealError';
   }
 }
 

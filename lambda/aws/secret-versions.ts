@@ -1,5 +1,6 @@
 import { DescribeSecretCommand, type DescribeSecretCommandOutput, GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RotatorError } from '../errors';
 import { type DeviceSecret, parseDeviceSecret } from '../secret/device-secret';
 import { secretsManager } from './secrets-manager-client';
 
@@ -17,10 +18,12 @@ export interface SecretDescription {
   readonly versionStages: Readonly<Record<string, readonly string[]>>;
 }
 
-export class SecretNotFoundError extends Error {
+/** The secret (or a version of it) is not in Secrets Manager. `secretArn` is the id asked for (an ARN or a name). */
+export class SecretNotFoundError extends RotatorError {
+  static override readonly errorName = 'SecretNotFoundError';
+  declare readonly secretArn: string;
   constructor(secretId: string, what: string) {
-    super(`Secret ${secretId}: ${what}`);
-    this.name = 'SecretNotFoundError';
+    super(`Secret ${secretId}: ${what}`, { secretArn: secretId });
   }
 }
 

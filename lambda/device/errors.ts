@@ -1,4 +1,6 @@
+import { RotatorError } from '../errors';
 import type { Vendor } from './types';
+import { vendorModule } from '../vendors';
 
 /**
  * Where an error happened. `secrets` are the values in play for this step (passwords, session token, aasID):
@@ -15,15 +17,9 @@ export interface ErrorSite {
   readonly login?: boolean;
 }
 
-const VENDOR_LABELS: Record<Vendor, string> = {
-  'multitech-mpower': 'MultiTech mPower',
-  'wso2-emm': 'WSO2 EMM',
-  'oracle-sdwan-edge': 'Oracle SD-WAN Edge',
-  'oracle-unified-assurance': 'Oracle Unified Assurance',
-};
-
+/** How messages name a vendor (`VendorModule.label`). */
 export function vendorLabel(vendor: Vendor): string {
-  return VENDOR_LABELS[vendor];
+  return vendorModule(vendor).label;
 }
 
 /** Characters of a device's text quoted in a message, at most. */
@@ -37,7 +33,7 @@ export const WITHHELD_TEXT = '[device text withheld]';
 const MIN_PARTIAL = 3;
 
 /**
- * Every form a secret can take on the wire: as is; base64 whole (WSO2) and at each of the three byte alignments it can
+ * Every form a secret can take on the wire: as is; base64 whole (as some APIs send passwords) and at each of the three byte alignments it can
  * have inside a longer base64 text (a Basic-auth header holds base64 of `user:password`); URL-encoded (query strings,
  * with lower-case escapes too); form-encoded (`+` for spaces, as `URLSearchParams` writes it); JSON-escaped; HTML-escaped.
  */
@@ -145,16 +141,16 @@ export interface DeviceErrorDetails {
 
 /**
  * Base of every error the device layer throws. The message always names vendor, device and step, e.g.
- * `Oracle SD-WAN Edge 10.0.0.1:443, step "change-password": the device rejected the new password (policy): "…"`.
- * `name` is the error type Step Functions sees, so states can catch and retry by it.
+ * `<vendor label> 10.0.0.1:443, step "change-password": the device rejected the new password (policy): "…"`.
+ * `name` is the error type Step Functions sees, so states can catch and retry by it: each class spells it out in its
+ * `static readonly errorName` (bundlers may rename classes, and Step Functions matches errors by this string).
+ * `step` is the device step; a device error carries no `secretArn` (the task that ran it names the secret).
  */
-export abstract class DeviceError extends Error {
-  /** Spelled out in each class: bundlers minify class names, and Step Functions matches errors by this string. */
-  abstract override readonly name: string;
+export abstract class DeviceError extends RotatorError {
   readonly vendor: Vendor;
   readonly host: string;
   readonly port: number;
-  readonly step: string;
+  override readonly step: string;
   readonly httpStatus?: number;
   /**
    * True when the error came from a login exchange (the site said `login: true`). An error with `duringLogin` false,
@@ -169,7 +165,7 @@ export abstract class DeviceError extends Error {
     const quoted = details.deviceMessage === undefined ? '' : `: "${deviceText(details.deviceMessage, site.secrets)}"`;
     const status = details.httpStatus === undefined ? '' : ` (HTTP ${details.httpStatus})`;
     const message = `${vendorLabel(site.vendor)} ${site.host}:${site.port}, step "${site.step}": ${summary}${status}${quoted}`;
-    super(scrubWhole(message, site.secrets), details.cause ? { cause: scrubError(details.cause, site.secrets) } : undefined);
+    super(scrubWhole(message, site.secrets), { step: site.step, cause: details.cause ? scrubError(details.cause, site.secrets) : undefined });
     this.vendor = site.vendor;
     this.host = site.host;
     this.port = site.port;
@@ -179,7 +175,7 @@ export abstract class DeviceError extends Error {
   }
 
   /** A plain, JSON-safe description (no stack), for logs and state output. */
-  toJSON(): Record<string, unknown> {
+  override toJSON(): Record<string, unknown> {
     return { name: this.name, message: this.message, vendor: this.vendor, host: this.host, port: this.port, step: this.step, retryable: this.retryable };
   }
 }
@@ -204,7 +200,7 @@ function scrubError(error: Error, secrets: readonly string[] = []): Error {
 
 /** The device answered and refused the credentials. Retrying them only brings a lockout closer. */
 export class AuthenticationFailedError extends DeviceError {
-  override readonly name = 'AuthenticationFailedError';
+  static override readonly errorName = 'AuthenticationFailedError';
   readonly retryable = false;
   constructor(site: ErrorSite, details?: DeviceErrorDetails) {
     super(site, 'the device rejected the credentials', details);
@@ -213,7 +209,7 @@ export class AuthenticationFailedError extends DeviceError {
 
 /** The device says the account is locked (too many failed logins, or locked by an administrator). */
 export class AccountLockedError extends DeviceError {
-  override readonly name = 'AccountLockedError';
+  static override readonly errorName = 'AccountLockedError';
   readonly retryable = false;
   constructor(site: ErrorSite, details?: DeviceErrorDetails) {
     super(site, 'the account is locked on the device', details);
@@ -224,7 +220,7 @@ export class AccountLockedError extends DeviceError {
  * Why a password change was refused.
  * - `policy`: the new password breaks the device's password policy.
  * - `current-password`: the device says the current password given is wrong.
- * - `policy-or-current-password`: the device's answer does not say which (WSO2 EMM 2.0.x); a login check tells.
+ * - `policy-or-current-password`: the device's answer does not say which; a login check tells.
  * - `mismatch`: the device says the new password and its confirmation differ.
  * - `unknown`: refused, for a reason the device's answer does not name.
  */
@@ -241,7 +237,7 @@ const REJECTION_SUMMARIES: Record<PasswordRejection, string> = {
 
 /** The device refused the change. The same request must not be sent again. */
 export class PasswordRejectedError extends DeviceError {
-  override readonly name = 'PasswordRejectedError';
+  static override readonly errorName = 'PasswordRejectedError';
   readonly retryable = false;
   readonly reason: PasswordRejection;
   constructor(site: ErrorSite, reason: PasswordRejection, details?: DeviceErrorDetails) {
@@ -250,9 +246,9 @@ export class PasswordRejectedError extends DeviceError {
   }
 }
 
-/** A session (token, cookie) or an mPower password conversation (`aasID`) is no longer valid: start again from login. */
+/** A session (token, cookie) or a password conversation (its id) is no longer valid: start again from login. */
 export class SessionExpiredError extends DeviceError {
-  override readonly name = 'SessionExpiredError';
+  static override readonly errorName = 'SessionExpiredError';
   readonly retryable = true;
   readonly scope: 'session' | 'conversation';
   constructor(site: ErrorSite, scope: 'session' | 'conversation', details?: DeviceErrorDetails) {
@@ -267,7 +263,7 @@ export class SessionExpiredError extends DeviceError {
  * when true, a change may or may not have happened: find out by logging in before doing anything else.
  */
 export class DeviceUnreachableError extends DeviceError {
-  override readonly name = 'DeviceUnreachableError';
+  static override readonly errorName = 'DeviceUnreachableError';
   readonly retryable = true;
   readonly requestSent: boolean;
   constructor(site: ErrorSite, what: string, requestSent: boolean, details?: DeviceErrorDetails) {
@@ -278,7 +274,7 @@ export class DeviceUnreachableError extends DeviceError {
 
 /** The account logged in, but may not do what was asked (e.g. a non-admin setting another user's password). */
 export class InsufficientPrivilegeError extends DeviceError {
-  override readonly name = 'InsufficientPrivilegeError';
+  static override readonly errorName = 'InsufficientPrivilegeError';
   readonly retryable = false;
   constructor(site: ErrorSite, what: string, details?: DeviceErrorDetails) {
     super(site, what, details);
@@ -287,7 +283,7 @@ export class InsufficientPrivilegeError extends DeviceError {
 
 /** The device answered something this client does not understand. Fail closed: nothing further is sent. */
 export class ProtocolError extends DeviceError {
-  override readonly name = 'ProtocolError';
+  static override readonly errorName = 'ProtocolError';
   readonly retryable = false;
   constructor(site: ErrorSite, what: string, details?: DeviceErrorDetails) {
     super(site, what, details);
@@ -296,7 +292,7 @@ export class ProtocolError extends DeviceError {
 
 /** The device's certificate is not the pinned one, or not trusted. No request byte was sent. */
 export class TlsVerificationError extends DeviceError {
-  override readonly name = 'TlsVerificationError';
+  static override readonly errorName = 'TlsVerificationError';
   readonly retryable = false;
   constructor(site: ErrorSite, what: string, details?: DeviceErrorDetails) {
     super(site, `TLS verification failed: ${what}; no request was sent`, details);

@@ -1,3 +1,4 @@
+import { RotatorError } from '../errors';
 import * as http from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -44,10 +45,10 @@ interface IdleConnection {
 }
 
 /** Why an answer was not read to its end. */
-class AnswerTooLarge extends Error {
+class AnswerTooLarge extends RotatorError {
+  static override readonly errorName = 'AnswerTooLarge';
   constructor(readonly limit: number) {
     super(`answer larger than ${limit} bytes`);
-    this.name = 'AnswerTooLarge';
   }
 }
 

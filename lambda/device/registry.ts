@@ -1,21 +1,18 @@
-import type { ClientOptions, DeviceClient, DeviceEndpoint, Vendor } from './types';
-import { MPowerClient } from './vendors/mpower';
-import { SdwanEdgeClient } from './vendors/sdwan-edge';
-import { UnifiedAssuranceClient } from './vendors/unified-assurance';
-import { Wso2EmmClient } from './vendors/wso2-emm';
+import * as path from 'node:path';
+import { vendorModule } from '../vendors';
+import type { ClientOptions, DeviceClient, DeviceEndpoint } from './types';
 
-type ClientFactory = (endpoint: DeviceEndpoint, options?: ClientOptions) => DeviceClient;
+const ROOT = path.resolve(__dirname, '..', '..');
 
-/** One line per vendor. */
-const CLIENTS: Record<Vendor, ClientFactory> = {
-  'multitech-mpower': (endpoint, options) => new MPowerClient(endpoint, options),
-  'wso2-emm': (endpoint, options) => new Wso2EmmClient(endpoint, options),
-  'oracle-sdwan-edge': (endpoint, options) => new SdwanEdgeClient(endpoint, options),
-  'oracle-unified-assurance': (endpoint, options) => new UnifiedAssuranceClient(endpoint, options),
-};
-
-export function createDeviceClient(endpoint: DeviceEndpoint, options?: ClientOptions): DeviceClient {
-  const factory = CLIENTS[endpoint.vendor] as ClientFactory | undefined;
-  if (factory === undefined) throw new Error(`no device client for vendor "${String(endpoint.vendor)}" (host ${endpoint.host})`);
-  return factory(endpoint, options);
+/**
+ * The vendor's client for a device, found from its module (`VendorModule.clientModule`). For tools and tests in this
+ * repository; each device function imports its own client directly.
+ */
+export function createDeviceClient(endpoint: DeviceEndpoint, options?: ClientOptions, secret?: object): DeviceClient {
+  const module = vendorModule(endpoint.vendor);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createClient } = require(path.join(ROOT, module.clientModule)) as {
+    createClient: (endpoint: DeviceEndpoint, options?: ClientOptions, secret?: object) => DeviceClient;
+  };
+  return createClient(endpoint, options, secret);
 }

@@ -1,12 +1,16 @@
+import { RotatorError } from '../errors';
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import type { TlsSettings } from './types';
 
 /** Why a TLS connection was refused before any request byte went out. */
-export class TlsRefusal extends Error {
-  constructor(message: string, readonly code?: string) {
+export class TlsRefusal extends RotatorError {
+  static override readonly errorName = 'TlsRefusal';
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
-    this.name = 'TlsRefusal';
   }
 }
 

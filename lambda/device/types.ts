@@ -4,9 +4,9 @@ import type {
   DeviceError,
 } from './errors';
 
-/** The vendors this project rotates. The registry (`registry.ts`) maps each to its client. */
-export const VENDORS = ['multitech-mpower', 'wso2-emm', 'oracle-sdwan-edge', 'oracle-unified-assurance'] as const;
-export type Vendor = (typeof VENDORS)[number];
+/** The vendors this project rotates: one list, in `lambda/vendors/index.ts`. */
+export { VENDORS, type Vendor } from '../vendors';
+import type { Vendor } from '../vendors';
 
 /** How to trust a device's TLS certificate. Verification is on unless `insecureSkipVerify` says otherwise. */
 export interface TlsSettings {

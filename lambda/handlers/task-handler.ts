@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { RotatorError, TaskFailedError } from '../errors';
 import { InvalidInputError } from '../rotation/errors';
 
 /** One operation of a function: validates its own input, returns references only. */
@@ -15,16 +16,15 @@ function summary(result: object): Record<string, unknown> {
 }
 
 /**
- * Makes the message of a failure name the secret and the task, keeping the error's type (`name`), which is what a
- * Step Functions Retry or Catch matches. Device errors already name the device and the device step.
+ * Makes a failure name the secret and the task, keeping the error's type (`name`), which is what a Step Functions
+ * Retry or Catch matches. A RotatorError that knows its secret already names it: it is returned as is, with the task
+ * as its `step` when it has none. Any other failure (device errors name the device and the device step, not the
+ * secret) becomes a `TaskFailedError` of the same `name` whose message starts with the secret and the task.
  */
 export function explain(error: unknown, secretArn: string | undefined, operation: string): Error {
   const original = error instanceof Error ? error : new Error(String(error));
-  if (original.message.startsWith('Secret ') || original.message.startsWith('Device secret ')) return original;
-  const explained = new Error(`Secret ${secretArn ?? '(none given)'}, task "${operation}": ${original.message}`);
-  explained.name = original.name;
-  explained.stack = `${explained.name}: ${explained.message}\n${(original.stack ?? '').split('\n').slice(1).join('\n')}`;
-  return explained;
+  if (original instanceof RotatorError && original.secretArn !== undefined) return original.atStep(operation);
+  return new TaskFailedError(original, secretArn, operation);
 }
 
 /**

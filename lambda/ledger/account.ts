@@ -18,7 +18,7 @@ export function accountKey(account: AccountIdentity): string {
   return `account#${account.vendor}#${account.host}:${account.port}#${account.username}`;
 }
 
-/** e.g. `account "admin" on multitech-mpower device 10.0.0.1:443` */
+/** e.g. `account "admin" on <vendor> device 10.0.0.1:443` */
 export function describeAccount(account: AccountIdentity): string {
   return `account "${account.username}" on ${account.vendor} device ${account.host}:${account.port}`;
 }

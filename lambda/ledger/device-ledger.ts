@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dynamoDb } from '../aws/dynamodb-client';
 import type { LoginCost } from '../device/outcome';
+import { RotatorError } from '../errors';
 import { type AccountIdentity, accountKey } from './account';
 import { AccountLockedByDeviceError, LoginBudgetExhaustedError } from './errors';
 import { automatedBudget, type LockoutModel } from './lockout';
@@ -46,8 +47,8 @@ export interface Reservation {
 }
 
 /** A lease request that lost to a live holder. */
-export class LeaseHeldError extends Error {
-  override readonly name = 'LeaseHeldError';
+export class LeaseHeldError extends RotatorError {
+  static override readonly errorName = 'LeaseHeldError';
   constructor(readonly holder: string) {
     super(`the account is leased to ${holder}`);
   }

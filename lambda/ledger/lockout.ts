@@ -1,4 +1,4 @@
-import type { Vendor } from '../device/types';
+import { type Vendor, VENDOR_MODULES, vendorModule } from '../vendors';
 
 /** How a device locks an account: after `attempts` failed logins within `windowSeconds`. */
 export interface LockoutModel {
@@ -6,24 +6,18 @@ export interface LockoutModel {
   readonly windowSeconds: number;
 }
 
-/**
- * Each vendor's default lockout. mPower: `bruteForcePrevention` is on by default in current firmware, 3 failures then a
- * 300 s lock (vendor-notes §5). The others publish no default that says otherwise: 5 failures, and a 15-minute window
- * (pam_faillock's `fail_interval` default).
- */
-export const VENDOR_LOCKOUT: Readonly<Record<Vendor, LockoutModel>> = {
-  'multitech-mpower': { attempts: 3, windowSeconds: 300 },
-  'wso2-emm': { attempts: 5, windowSeconds: 900 },
-  'oracle-sdwan-edge': { attempts: 5, windowSeconds: 900 },
-  'oracle-unified-assurance': { attempts: 5, windowSeconds: 900 },
-};
+/** Each vendor's default lockout (`VendorModule.lockout`), by vendor. */
+export const VENDOR_LOCKOUT: Readonly<Record<Vendor, LockoutModel>> = Object.fromEntries(VENDOR_MODULES.map((module) => [module.id, module.lockout])) as Record<
+  Vendor,
+  LockoutModel
+>;
 
 /** Smallest lockout a secret may declare: one automated attempt, one for a human, and the one that locks. */
 export const MIN_LOCKOUT_ATTEMPTS = 3;
 
 /** The device's lockout: the secret's own `lockout`, else its vendor's default. */
-export function lockoutOf(secret: { vendor: Vendor; lockout?: LockoutModel }): LockoutModel {
-  return secret.lockout ?? VENDOR_LOCKOUT[secret.vendor];
+export function lockoutOf(secret: { vendor: string; lockout?: LockoutModel }): LockoutModel {
+  return secret.lockout ?? vendorModule(secret.vendor).lockout;
 }
 
 /**

@@ -1,16 +1,19 @@
 import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
 import { stepFunctions } from '../aws/step-functions-client';
+import { RotatorError } from '../errors';
 import { type AccountIdentity, describeAccount } from '../ledger/account';
 import { type DeviceLedger, LeaseHeldError } from '../ledger/device-ledger';
 
 /** Another execution holds the account's lease: this one stops before touching the device. */
-export class RotationInProgressError extends Error {
-  override readonly name = 'RotationInProgressError';
+export class RotationInProgressError extends RotatorError {
+  static override readonly errorName = 'RotationInProgressError';
+  declare readonly secretArn: string;
   constructor(secretArn: string, account: AccountIdentity, holder: string) {
     super(
       `Secret ${secretArn}: execution ${holder} is changing ${describeAccount(account)} (it holds the account's lease in ` +
         'the device ledger); this execution stopped before touching the device, so that only one changes it. Wait for ' +
         'that execution to end (a scheduled retry then finds the rotation done, or resumes it).',
+      { secretArn },
     );
   }
 }

@@ -29,7 +29,7 @@ import {
 } from './errors';
 import { secretArnField as secretArn, tokenField as token } from './task-input';
 
-/** Makes the vendor's client for a device secret (the secret may carry vendor settings, e.g. WSO2's OAuth client). */
+/** Makes the vendor's client for a device secret (the secret may carry vendor settings, e.g. an OAuth client). */
 export type ClientFactory = (secret: DeviceSecret) => DeviceClient;
 
 /** Where a stored version sits: the state machine carries these names, never a password. */

@@ -7,21 +7,26 @@ import {
 } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stepFunctions } from '../aws/step-functions-client';
+import { DeviceUnreachableError, SessionExpiredError } from '../device/errors';
+import { RotatorError } from '../errors';
+import { LoginBudgetExhaustedError } from '../ledger/errors';
+import { RotationInProgressError } from './device-lease';
+import { ChangeOutcomeUnknownError } from './errors';
 
 /**
  * Failures after which another execution can help (the device was unreachable, a session died, an answer was lost).
  * Any other failure (a refused login or password, an out-of-sync device, a locked account, a bad secret) is final for
  * this rotation: a retry with the same token reports it again without touching the device.
  */
-const WORTH_ANOTHER_EXECUTION = new Set([
-  'DeviceUnreachableError',
-  'SessionExpiredError',
-  'ChangeOutcomeUnknownError',
+const WORTH_ANOTHER_EXECUTION = new Set<string>([
+  DeviceUnreachableError.errorName,
+  SessionExpiredError.errorName,
+  ChangeOutcomeUnknownError.errorName,
   // Another execution was changing the device; once it has ended, this step may go on.
-  'RotationInProgressError',
+  RotationInProgressError.errorName,
   // Nothing was sent: the account's failed-login budget had no room. A later attempt, once the window has moved on,
   // costs nothing until the ledger allows a login.
-  'LoginBudgetExhaustedError',
+  LoginBudgetExhaustedError.errorName,
   'States.Timeout',
   'States.TaskFailed',
   'Lambda.ServiceException',
@@ -43,9 +48,12 @@ export interface ExecutionRequest {
   readonly pollMs: number;
 }
 
-export class ExecutionFailedError extends Error {
+/** An execution of the workflow failed; `executionError` is its own error type (DescribeExecution's `error`). */
+export class ExecutionFailedError extends RotatorError {
+  static override readonly errorName = 'ExecutionFailedError';
+  declare readonly secretArn: string;
   constructor(
-    readonly secretArn: string,
+    secretArn: string,
     readonly executionArn: string,
     readonly failedState: string | undefined,
     readonly executionError: string,
@@ -54,17 +62,23 @@ export class ExecutionFailedError extends Error {
     super(
       `Secret ${secretArn}: execution ${executionArn.split(':').pop()} failed` +
         `${failedState === undefined ? '' : ` in state "${failedState}"`}: ${executionError}: ${detail} (execution ${executionArn})`,
+      { secretArn },
     );
-    this.name = 'ExecutionFailedError';
   }
 }
 
-export class ExecutionStillRunningError extends Error {
-  constructor(secretArn: string, executionArn: string) {
+/** The execution had not ended when the step had to return; a retry of the step attaches to it again. */
+export class ExecutionStillRunningError extends RotatorError {
+  static override readonly errorName = 'ExecutionStillRunningError';
+  declare readonly secretArn: string;
+  constructor(
+    secretArn: string,
+    readonly executionArn: string,
+  ) {
     super(
       `Secret ${secretArn}: execution ${executionArn} is still running; this step will attach to it again when Secrets Manager retries`,
+      { secretArn },
     );
-    this.name = 'ExecutionStillRunningError';
   }
 }
 

@@ -1,8 +1,10 @@
 import * as z from '../validation/zod';
+import { RotatorError } from '../errors';
 import { isSha256Fingerprint } from '../device/tls';
-import { type DeviceEndpoint, VENDORS, type Vendor } from '../device/types';
+import type { DeviceEndpoint, Vendor } from '../device/types';
+import { isKnownVendor, vendorModule, vendorModules } from '../vendors';
 import { MIN_LOCKOUT_ATTEMPTS } from '../ledger/lockout';
-import { type GeneratedPasswordPolicy, VENDOR_PASSWORD_POLICIES } from './password-policy';
+import type { GeneratedPasswordPolicy } from './password-policy';
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 /** A host name or an IP address; not a URL. */
@@ -39,7 +41,9 @@ const lockoutSchema = z.strictObject({
 
 const deviceSecretSchema = z
   .strictObject({
-    vendor: z.enum(VENDORS, { message: `must be one of ${VENDORS.join(', ')}` }),
+    vendor: z
+      .string()
+      .check(z.refine((vendor) => isKnownVendor(vendor), { error: () => `must be one of ${vendorModules().map((m) => m.id).join(', ')}` })) as unknown as z.ZodMiniType<Vendor>,
     host: z
       .string()
       .check(
@@ -54,7 +58,7 @@ const deviceSecretSchema = z
     passwordPolicy: z.optional(policySchema),
     privilegedSecretArn: z.optional(z.string().check(z.regex(SECRET_ARN, { message: 'must be a Secrets Manager secret ARN' }))),
     requestTimeoutMs: z.optional(z.number().check(z.int(), z.minimum(100), z.maximum(60_000))),
-    /** WSO2 EMM: an OAuth application registered beforehand (otherwise one is registered with the user's credentials). */
+    /** An OAuth application registered beforehand, for vendors whose module lists `oauthClient` in `secretFields`. */
     oauthClient: z.optional(z.strictObject({ clientId: z.string().check(z.minLength(1)), clientSecret: z.string().check(z.minLength(1)) })),
     lockout: z.optional(lockoutSchema),
     /** A privileged secret only: the accounts (usernames on the same device) it may reset. No wildcard. */
@@ -62,8 +66,9 @@ const deviceSecretSchema = z
   })
   .check(
     z.superRefine((secret, ctx) => {
-      if (secret.oauthClient !== undefined && secret.vendor !== 'wso2-emm') {
-        ctx.addIssue({ code: 'custom', path: ['oauthClient'], message: 'is only used by vendor wso2-emm' });
+      const usedBy = vendorModules().filter((module) => module.secretFields?.includes('oauthClient')).map((module) => module.id);
+      if (secret.oauthClient !== undefined && !usedBy.includes(secret.vendor)) {
+        ctx.addIssue({ code: 'custom', path: ['oauthClient'], message: `is only used by vendor ${usedBy.join(', ')}` });
       }
     }),
   );
@@ -72,14 +77,15 @@ const deviceSecretSchema = z
 export type DeviceSecret = z.infer<typeof deviceSecretSchema>;
 
 /** The secret string is not a valid device secret. Names the secret, the version and every field at fault, never a value. */
-export class InvalidDeviceSecretError extends Error {
+export class InvalidDeviceSecretError extends RotatorError {
+  static override readonly errorName = 'InvalidDeviceSecretError';
+  declare readonly secretArn: string;
   constructor(
-    readonly secretArn: string,
+    secretArn: string,
     readonly versionLabel: string,
     readonly problems: readonly string[],
   ) {
-    super(`Device secret ${secretArn} (${versionLabel}) is not valid: ${problems.join('; ')}. See README "Device secret format".`);
-    this.name = 'InvalidDeviceSecretError';
+    super(`Device secret ${secretArn} (${versionLabel}) is not valid: ${problems.join('; ')}. See README "Device secret format".`, { secretArn });
   }
 }
 
@@ -128,7 +134,7 @@ export function endpointOf(secret: DeviceSecret, requestTimeoutMs?: number): Dev
 
 /** The vendor's default generation policy with the secret's own overrides on top. */
 export function generationPolicyOf(secret: DeviceSecret): GeneratedPasswordPolicy {
-  return { ...VENDOR_PASSWORD_POLICIES[secret.vendor], ...secret.passwordPolicy };
+  return { ...vendorModule(secret.vendor).passwordPolicy, ...secret.passwordPolicy };
 }
 
 /** The same secret with another password: how a pending version is made from the current one. */

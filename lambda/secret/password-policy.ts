@@ -1,5 +1,3 @@
-import type { Vendor } from '../device/types';
-
 /**
  * How new passwords are generated (Secrets Manager `GetRandomPassword`). A device secret may override any field
  * (`passwordPolicy`); what it leaves out comes from its vendor's default below.
@@ -18,7 +16,8 @@ export interface GeneratedPasswordPolicy {
 /** Quotes, backslash and backtick break too many support scripts and device CLIs to be worth their entropy. */
 const AWKWARD = `"'\\\``;
 
-const BASE: GeneratedPasswordPolicy = {
+/** The generation policy a vendor starts from (its module may change fields: `VendorModule.passwordPolicy`). */
+export const DEFAULT_GENERATION_POLICY: GeneratedPasswordPolicy = {
   length: 24,
   excludeCharacters: AWKWARD,
   excludeNumbers: false,
@@ -26,19 +25,6 @@ const BASE: GeneratedPasswordPolicy = {
   excludeUppercase: false,
   excludeLowercase: false,
   requireEachIncludedType: true,
-};
-
-/**
- * Safe defaults per vendor: within every limit the device is known (or, where unconfirmed, likely) to enforce.
- * - mPower: PAM `pam_pwquality`-style rules want upper, lower, digit and special.
- * - WSO2 EMM: the user store takes 5 to 30 characters without white space.
- * - SD-WAN Edge and Unified Assurance: length limits unconfirmed; 24 mixed characters stays well inside the usual ones.
- */
-export const VENDOR_PASSWORD_POLICIES: Readonly<Record<Vendor, GeneratedPasswordPolicy>> = {
-  'multitech-mpower': { ...BASE, length: 20 },
-  'wso2-emm': { ...BASE, length: 24 },
-  'oracle-sdwan-edge': { ...BASE },
-  'oracle-unified-assurance': { ...BASE },
 };
 
 /** The GetRandomPassword request for a policy. */

@@ -1,12 +1,14 @@
 /**
  * In-memory KMS for symmetric keys: real AES-256-GCM under a random 256-bit key per KMS key, with the
  * encryption context as additional authenticated data, so a wrong context or a tampered blob is refused.
+ * It serves what the rotator calls (Encrypt and Decrypt, which seal device sessions between states); the keys are
+ * given to the constructor, as the stack's key would exist before any call.
  *
  * Blob layout (ours; the real one is opaque too): version byte, key id (36 ASCII bytes), 12-byte IV,
  * 16-byte GCM tag, ciphertext. It names the key, as a real blob does, so Decrypt needs no KeyId.
  */
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { epochSeconds, type JsonInput, optString, optStringMap, reqString, validationError } from './json-input';
+import { type JsonInput, optString, optStringMap, reqString, validationError } from './json-input';
 import { AwsServiceError, type JsonService, LOCAL_ACCOUNT, LOCAL_REGION } from './protocol';
 
 const BLOB_VERSION = 1;
@@ -22,15 +24,12 @@ interface KmsKey {
   readonly id: string;
   readonly arn: string;
   readonly material: Buffer;
-  readonly description: string;
-  readonly created: Date;
 }
 
 export interface PresetKey {
   /** A UUID; random when absent. */
   readonly keyId?: string;
-  /** `alias/...` pointing at the key. */
-  readonly alias?: string;
+  /** What the key is for, for the reader of the setup (no operation served reports it). */
   readonly description?: string;
 }
 
@@ -58,29 +57,18 @@ function base64Blob(input: JsonInput, key: string): Buffer {
 export class KmsStandIn implements JsonService {
   readonly targetPrefix = 'TrentService';
   private readonly keys = new Map<string, KmsKey>();
-  private readonly aliases = new Map<string, string>();
 
   constructor(options: KmsOptions = {}) {
-    for (const preset of options.keys ?? []) {
-      const key = this.addKey(preset.keyId ?? randomUUID(), preset.description ?? '');
-      if (preset.alias !== undefined) this.addAlias(preset.alias, key.id);
-    }
+    for (const preset of options.keys ?? []) this.addKey(preset.keyId ?? randomUUID());
   }
 
-  /** The ARN a key id, key ARN or alias resolves to (for tests and the local runner). */
+  /** The ARN a key id or key ARN resolves to (for tests and the local runner). */
   keyArn(keyId: string): string {
     return this.resolve(keyId).arn;
   }
 
   async handle(operation: string, input: JsonInput): Promise<unknown> {
     switch (operation) {
-      case 'CreateKey':
-        return { KeyMetadata: metadata(this.addKey(randomUUID(), optString(input, 'Description') ?? '')) };
-      case 'DescribeKey':
-        return { KeyMetadata: metadata(this.resolve(reqString(input, 'KeyId'))) };
-      case 'CreateAlias':
-        this.addAlias(reqString(input, 'AliasName'), this.resolve(reqString(input, 'TargetKeyId')).id);
-        return {};
       case 'Encrypt':
         return this.encrypt(input);
       case 'Decrypt':
@@ -128,56 +116,20 @@ export class KmsStandIn implements JsonService {
     return { KeyId: key.arn, Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: ALGORITHM };
   }
 
-  private addKey(id: string, description: string): KmsKey {
+  private addKey(id: string): void {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
       throw new Error(`KMS key id must be a lowercase UUID: ${id}`);
     }
-    const key: KmsKey = { id, arn: `${ARN_PREFIX}key/${id}`, material: randomBytes(32), description, created: new Date() };
-    this.keys.set(id, key);
-    return key;
+    this.keys.set(id, { id, arn: `${ARN_PREFIX}key/${id}`, material: randomBytes(32) });
   }
 
-  private addAlias(alias: string, keyId: string): void {
-    if (!/^alias\/[a-zA-Z0-9/_-]+$/.test(alias) || alias.startsWith('alias/aws/')) {
-      throw new AwsServiceError('InvalidAliasNameException', `Alias must start with the prefix "alias/": ${alias}`);
-    }
-    if (this.aliases.has(alias)) {
-      throw new AwsServiceError('AlreadyExistsException', `An alias with the name ${ARN_PREFIX}${alias} already exists`);
-    }
-    this.aliases.set(alias, keyId);
-  }
-
-  /** A key id, key ARN, `alias/name` or alias ARN. */
+  /** A key id or key ARN; an alias (`alias/name` or its ARN) names no key, since none can be created here. */
   private resolve(keyId: string): KmsKey {
     const bare = keyId.startsWith(ARN_PREFIX) ? keyId.slice(ARN_PREFIX.length) : keyId;
-    if (bare.startsWith('alias/')) {
-      const target = this.aliases.get(bare);
-      const key = target === undefined ? undefined : this.keys.get(target);
-      if (!key) throw new AwsServiceError('NotFoundException', `Alias ${ARN_PREFIX}${bare} is not found.`);
-      return key;
-    }
+    if (bare.startsWith('alias/')) throw new AwsServiceError('NotFoundException', `Alias ${ARN_PREFIX}${bare} is not found.`);
     const id = bare.startsWith('key/') ? bare.slice(4) : bare;
     const key = this.keys.get(id);
     if (!key) throw new AwsServiceError('NotFoundException', `Key '${ARN_PREFIX}key/${id}' does not exist`);
     return key;
   }
-}
-
-function metadata(key: KmsKey) {
-  return {
-    AWSAccountId: LOCAL_ACCOUNT,
-    KeyId: key.id,
-    Arn: key.arn,
-    CreationDate: epochSeconds(key.created),
-    Enabled: true,
-    Description: key.description,
-    KeyUsage: 'ENCRYPT_DECRYPT',
-    KeyState: 'Enabled',
-    Origin: 'AWS_KMS',
-    KeyManager: 'CUSTOMER',
-    CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
-    KeySpec: 'SYMMETRIC_DEFAULT',
-    EncryptionAlgorithms: [ALGORITHM],
-    MultiRegion: false,
-  };
 }

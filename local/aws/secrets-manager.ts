@@ -88,14 +88,10 @@ export interface SecretsManagerOptions {
 export class SecretsManagerStandIn implements JsonService {
   readonly targetPrefix = 'secretsmanager';
   private readonly secrets = new Map<string, Secret>();
-  private invoker: FunctionInvoker | undefined;
+  private readonly invoker: FunctionInvoker | undefined;
 
   constructor(options: SecretsManagerOptions = {}) {
     this.invoker = options.invoker;
-  }
-
-  setInvoker(invoker: FunctionInvoker): void {
-    this.invoker = invoker;
   }
 
   async handle(operation: string, input: JsonInput): Promise<unknown> {
@@ -114,8 +110,6 @@ export class SecretsManagerStandIn implements JsonService {
         return { RandomPassword: randomPassword(input) };
       case 'RotateSecret':
         return this.rotateSecret(input);
-      case 'CancelRotateSecret':
-        return this.cancelRotateSecret(input);
       default:
         throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by this stand-in`);
     }
@@ -406,15 +400,6 @@ export class SecretsManagerStandIn implements JsonService {
     secret.lastRotationError = failure;
     if (!failure && immediately) secret.lastRotated = new Date();
     return reply;
-  }
-
-  private cancelRotateSecret(input: JsonInput) {
-    const secret = this.find(reqString(input, 'SecretId'));
-    secret.rotationEnabled = false;
-    secret.lastChanged = new Date();
-    // Like AWS, the AWSPENDING label stays where it is: removing it is the caller's job.
-    const pending = isRotationPending(secret) ? holderOf(secret, AWSPENDING) : undefined;
-    return { ARN: secret.arn, Name: secret.name, VersionId: pending?.id };
   }
 
   // ---- lookups ----

@@ -2,9 +2,11 @@
  * A local stand-in for AWS Step Functions (Standard workflows), served through `server.ts` (JSON 1.0, `AWSStepFunctions.*`).
  *
  * Definitions run in-process with aws-local-stepfunctions. Every Task state is dispatched through a `FunctionInvoker`
- * (the local Lambda service): a Lambda function ARN as `Resource`, or the optimized `arn:aws:states:::lambda:invoke`
- * integration with `Parameters.FunctionName`. A function error reaches Retry/Catch the way AWS reports it: the error name
- * is the function's `errorType` and the cause is the runtime's JSON `{"errorType","errorMessage","trace"}`.
+ * (the local Lambda service): a Lambda function ARN as `Resource`, which is what CDK's `LambdaInvoke` with
+ * `payloadResponseOnly` synthesizes. A function error reaches Retry/Catch the way AWS reports it: the error name is the
+ * function's `errorType` and the cause is the runtime's JSON `{"errorType","errorMessage","trace"}`.
+ * What the product's definitions do not use is refused rather than run approximately: other Task resources (the
+ * optimized `lambda:invoke` integration among them), Parallel and Map states, JSONata.
  *
  * The library's event log is translated into AWS history events (the types and `...EventDetails` fields of
  * @aws-sdk/client-sfn), with real timestamps, so `GetExecutionHistory` shows every state input and output, and every
@@ -66,7 +68,6 @@ const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
 /** AWS fails an execution whose history reaches this many events (that event is the ExecutionFailed). */
 const MAX_HISTORY_EVENTS = 25_000;
 const LAMBDA_FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,140}(:[A-Za-z0-9_$-]{1,128})?$/;
-const LAMBDA_INVOKE = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:([^:]+):([^:]+)$/;
 // Names: 1-80 characters; no white space, brackets, wildcards, special characters or control characters.
@@ -79,17 +80,18 @@ type AnyObject = Record<string, unknown>;
 type RunHandle = ReturnType<StateMachine['run']>;
 type LibraryEvent = RunHandle['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-/** How a Task state reaches a function. */
-type TaskTarget =
-  | { readonly kind: 'function'; readonly resource: string; readonly timeoutSeconds?: number }
-  | { readonly kind: 'invoke'; readonly resource: string; readonly timeoutSeconds?: number };
+/** The function a Task state calls (its `Resource`), and its `TimeoutSeconds`. */
+interface TaskTarget {
+  readonly resource: string;
+  readonly timeoutSeconds?: number;
+}
 
 interface MachineRecord {
   readonly arn: string;
   readonly name: string;
   readonly roleArn: string;
   readonly engine: StateMachine;
-  /** Every state, nested ones included, by (unique) name: the original definition. */
+  /** Every state by name: the original definition. */
   readonly states: ReadonlyMap<string, AnyObject>;
   readonly tasks: ReadonlyMap<string, TaskTarget>;
   readonly retryableStates: readonly string[];
@@ -114,8 +116,6 @@ interface ExecutionRecord {
   readonly events: HistoryEventRecord[];
   /** Lambda invocations under way, per Task state name, oldest first. */
   readonly openAttempts: Map<string, Attempt[]>;
-  /** Map/Parallel states whose failure a Catch handled (their exit is not a success). */
-  readonly caught: Set<string>;
   lastFailState?: string;
   handle?: RunHandle;
   done?: Promise<void>;
@@ -183,33 +183,29 @@ export class StepFunctionsStandIn implements JsonService {
     }
     if (typeof prepared.TimeoutSeconds === 'number' && prepared.TimeoutSeconds > MAX_TIMER_SECONDS) delete prepared.TimeoutSeconds;
 
-    walkStates(original, prepared, (stateName, state, copy) => {
-      if (states.has(stateName)) invalid(`DUPLICATE_STATE_NAME: '${stateName}'`);
+    const copies = (prepared.States ?? {}) as Record<string, AnyObject>;
+    for (const [stateName, state] of Object.entries((original.States ?? {}) as Record<string, AnyObject>)) {
+      const copy = copies[stateName];
       states.set(stateName, state);
+      if (state.Type === 'Parallel' || state.Type === 'Map') {
+        invalid(`${String(state.Type)} state '${stateName}' is not supported by the local stand-in (the rotator's workflows have none)`);
+      }
       for (const unsupported of ['QueryLanguage', 'Assign', 'Arguments', 'Output'] as const) {
         if (state[unsupported] !== undefined && !(unsupported === 'QueryLanguage' && state[unsupported] === 'JSONPath')) {
           invalid(`'${unsupported}' in state '${stateName}' is not supported by the local stand-in (aws-local-stepfunctions ignores it)`);
         }
       }
       if (Array.isArray(state.Retry) && state.Retry.length > 0) retryableStates.push(stateName);
-      if (state.Type !== 'Task') return;
+      if (state.Type !== 'Task') continue;
       const resource = state.Resource;
-      const timeoutSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
-      if (typeof resource === 'string' && LAMBDA_FUNCTION_ARN.test(resource)) {
-        tasks.set(stateName, { kind: 'function', resource, timeoutSeconds });
-      } else if (typeof resource === 'string' && LAMBDA_INVOKE.test(resource)) {
-        const parameters = state.Parameters as AnyObject | undefined;
-        if (!parameters || (parameters.FunctionName === undefined && parameters['FunctionName.$'] === undefined)) {
-          invalid(`SCHEMA_VALIDATION_FAILED: The field 'FunctionName' is required but was missing at /States/${stateName}/Parameters`);
-        }
-        tasks.set(stateName, { kind: 'invoke', resource, timeoutSeconds });
-      } else {
-        invalid(`Task state '${stateName}': the local stand-in only runs Lambda function ARNs and arn:aws:states:::lambda:invoke, not ${String(resource)}`);
+      if (typeof resource !== 'string' || !LAMBDA_FUNCTION_ARN.test(resource)) {
+        invalid(`Task state '${stateName}': the local stand-in only runs Lambda function ARNs, not ${String(resource)}`);
       }
+      tasks.set(stateName, { resource: resource as string, timeoutSeconds: typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined });
       // The library gives a Task without TimeoutSeconds a 60-second timeout; AWS gives it none.
       if (copy.TimeoutSeconds === undefined && copy.TimeoutSecondsPath === undefined) copy.TimeoutSeconds = MAX_TIMER_SECONDS;
       if (typeof copy.TimeoutSeconds === 'number' && copy.TimeoutSeconds > MAX_TIMER_SECONDS) copy.TimeoutSeconds = MAX_TIMER_SECONDS;
-    });
+    }
 
     let engine: StateMachine;
     try {
@@ -232,8 +228,6 @@ export class StepFunctionsStandIn implements JsonService {
         return this.getExecutionHistory(input);
       case 'ListExecutions':
         return this.listExecutions(input);
-      case 'StopExecution':
-        return this.stopExecution(input);
       default:
         throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by the local Step Functions stand-in`);
     }
@@ -281,7 +275,6 @@ export class StepFunctionsStandIn implements JsonService {
       status: 'RUNNING',
       events: [],
       openAttempts: new Map(),
-      caught: new Set(),
     };
     this.executions.set(arn, execution);
 
@@ -401,19 +394,6 @@ export class StepFunctionsStandIn implements JsonService {
     return compact({ executions: page.items, nextToken: page.nextToken }) as { executions: AnyObject[]; nextToken?: string };
   }
 
-  private stopExecution(input: AnyObject): { stopDate: number } {
-    const execution = this.execution(requiredString(input, 'executionArn'));
-    const error = optionalString(input, 'error');
-    const cause = optionalString(input, 'cause');
-    if (error !== undefined && error.length > 256) throw validationError("Value at 'error' failed to satisfy constraint: Member must have length less than or equal to 256");
-    if (cause !== undefined && cause.length > 32768) throw validationError("Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to 32768");
-    if (execution.status === 'RUNNING') {
-      this.close(execution, 'ABORTED', 'ExecutionAborted', 'executionAbortedEventDetails', Date.now(), { error, cause });
-      execution.handle?.abort();
-    }
-    return { stopDate: seconds(execution.stopMs ?? Date.now()) };
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
   // Task dispatch
 
@@ -429,39 +409,18 @@ export class StepFunctionsStandIn implements JsonService {
       if (attempt.state !== 'pending' || execution.status !== 'RUNNING') throw new RuntimeFailure('The execution is no longer running');
       attempt.state = 'running';
 
-      let functionName: string;
-      let payload: unknown;
-      if (target.kind === 'function') {
-        functionName = target.resource;
-        payload = taskInput;
-        this.record(execution, 'LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
-          resource: target.resource,
-          input: JSON.stringify(taskInput),
-          inputDetails: { truncated: false },
-          timeoutInSeconds: target.timeoutSeconds,
-        });
-        this.record(execution, 'LambdaFunctionStarted');
-      } else {
-        const parameters = (isObject(taskInput) ? taskInput : {}) as AnyObject;
-        if (typeof parameters.FunctionName !== 'string') {
-          throw new RuntimeFailure(`The value for the field 'FunctionName' must be a STRING in state '${stateName}'`);
-        }
-        functionName = typeof parameters.Qualifier === 'string' ? `${parameters.FunctionName}:${parameters.Qualifier}` : parameters.FunctionName;
-        payload = parameters.Payload === undefined ? {} : parameters.Payload;
-        this.record(execution, 'TaskScheduled', 'taskScheduledEventDetails', {
-          resourceType: 'lambda',
-          resource: 'invoke',
-          region: LOCAL_REGION,
-          parameters: JSON.stringify(taskInput),
-          timeoutInSeconds: target.timeoutSeconds,
-        });
-        this.record(execution, 'TaskStarted', 'taskStartedEventDetails', { resourceType: 'lambda', resource: 'invoke' });
-      }
+      this.record(execution, 'LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
+        resource: target.resource,
+        input: JSON.stringify(taskInput),
+        inputDetails: { truncated: false },
+        timeoutInSeconds: target.timeoutSeconds,
+      });
+      this.record(execution, 'LambdaFunctionStarted');
 
       let result: InvocationResult | undefined;
       let serviceFailure: TaskError | undefined;
       try {
-        result = await this.invoker.invoke(functionName, payload);
+        result = await this.invoker.invoke(target.resource, taskInput);
       } catch (error) {
         serviceFailure = lambdaServiceError(error);
       }
@@ -472,20 +431,11 @@ export class StepFunctionsStandIn implements JsonService {
       attempt.state = 'closed';
 
       if (result?.ok) {
-        const output = (target.kind === 'function' ? (result.payload ?? null) : invokeResponse(result.payload)) as Json;
-        if (target.kind === 'function') {
-          this.record(execution, 'LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', {
-            output: JSON.stringify(output),
-            outputDetails: { truncated: false },
-          });
-        } else {
-          this.record(execution, 'TaskSucceeded', 'taskSucceededEventDetails', {
-            resourceType: 'lambda',
-            resource: 'invoke',
-            output: JSON.stringify(output),
-            outputDetails: { truncated: false },
-          });
-        }
+        const output = (result.payload ?? null) as Json;
+        this.record(execution, 'LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', {
+          output: JSON.stringify(output),
+          outputDetails: { truncated: false },
+        });
         return output;
       }
       const failure =
@@ -496,11 +446,7 @@ export class StepFunctionsStandIn implements JsonService {
               JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage, trace: result.trace }),
             )
           : new TaskError('Lambda.SdkClientException', 'The invoker returned no result'));
-      if (target.kind === 'function') {
-        this.record(execution, 'LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error: failure.name, cause: failure.message });
-      } else {
-        this.record(execution, 'TaskFailed', 'taskFailedEventDetails', { resourceType: 'lambda', resource: 'invoke', error: failure.name, cause: failure.message });
-      }
+      this.record(execution, 'LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', { error: failure.name, cause: failure.message });
       throw failure;
     } finally {
       const index = open.indexOf(attempt);
@@ -528,56 +474,33 @@ export class StepFunctionsStandIn implements JsonService {
       case 'StateEntered': {
         const { name, type, input } = event.state;
         this.record(execution, `${type}StateEntered`, 'stateEnteredEventDetails', { name, input: json(input), inputDetails: { truncated: false } }, event.timestamp);
-        if (type === 'Parallel') this.record(execution, 'ParallelStateStarted', undefined, undefined, event.timestamp);
         return;
       }
       case 'StateExited': {
         const { name, type, output } = event.state;
-        if ((type === 'Parallel' || type === 'Map') && !execution.caught.delete(name)) {
-          this.record(execution, `${type}StateSucceeded`, undefined, undefined, event.timestamp);
-        }
         this.record(execution, `${type}StateExited`, 'stateExitedEventDetails', { name, output: json(output), outputDetails: { truncated: false } }, event.timestamp);
         return;
       }
       case 'StateFailed': {
         const { name, type } = event.state;
         if (type === 'Fail') execution.lastFailState = name;
-        if (type === 'Parallel' || type === 'Map') {
-          this.record(execution, `${type}StateFailed`, undefined, undefined, event.timestamp);
-        } else if (type === 'Task' && event.Error === 'States.Timeout') {
+        if (type === 'Task' && event.Error === 'States.Timeout') {
           // The library's Task timer fired: close the oldest invocation under way for this state (the one that timed out).
           const open = execution.openAttempts.get(name) ?? [];
           const attempt = open.find((a) => a.state !== 'closed');
           if (!attempt) return;
           attempt.state = 'closed';
           open.splice(open.indexOf(attempt), 1);
-          const target = execution.machine.tasks.get(name);
-          if (target?.kind === 'invoke') {
-            this.record(execution, 'TaskTimedOut', 'taskTimedOutEventDetails', { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' }, event.timestamp);
-          } else {
-            this.record(execution, 'LambdaFunctionTimedOut', 'lambdaFunctionTimedOutEventDetails', { error: 'States.Timeout' }, event.timestamp);
-          }
+          this.record(execution, 'LambdaFunctionTimedOut', 'lambdaFunctionTimedOutEventDetails', { error: 'States.Timeout' }, event.timestamp);
         }
         // A Task's function failure was recorded when it happened; other state failures appear in ExecutionFailed.
         return;
       }
       case 'StateCaught':
-        if (event.state.type === 'Parallel' || event.state.type === 'Map') execution.caught.add(event.state.name);
+        // AWS shows a caught Task error as its LambdaFunctionFailed (or TimedOut) and the state's exit; nothing to add.
         return;
       case 'StateRetried':
-        // AWS shows a retry as the next TaskScheduled/LambdaFunctionScheduled of the same state; nothing to add.
-        return;
-      case 'MapIterationStarted':
-      case 'MapIterationSucceeded':
-      case 'MapIterationFailed': {
-        const detailsKey = `${event.type.charAt(0).toLowerCase()}${event.type.slice(1)}EventDetails`;
-        this.record(execution, event.type, detailsKey, { name: event.parentState.name, index: event.index }, event.timestamp);
-        return;
-      }
-      case 'ParallelBranchStarted':
-      case 'ParallelBranchSucceeded':
-      case 'ParallelBranchFailed':
-        // AWS has no per-branch events.
+        // AWS shows a retry as the next LambdaFunctionScheduled of the same state; nothing to add.
         return;
       case 'ExecutionSucceeded': {
         const output = json(event.output);
@@ -600,7 +523,7 @@ export class StepFunctionsStandIn implements JsonService {
         this.close(execution, 'TIMED_OUT', 'ExecutionTimedOut', 'executionTimedOutEventDetails', event.timestamp, { error: 'States.Timeout' });
         return;
       case 'ExecutionAborted':
-        // Only StopExecution (or the history limit) aborts, and each closes the execution itself first.
+        // Only the history limit aborts the library's run, and it closes the execution itself first.
         return;
     }
   }
@@ -656,22 +579,6 @@ export class StepFunctionsStandIn implements JsonService {
 
 // -----------------------------------------------------------------------------------------------------------------
 // Helpers
-
-function walkStates(original: AnyObject, copy: AnyObject, visit: (name: string, state: AnyObject, copy: AnyObject) => void): void {
-  const states = (original.States ?? {}) as Record<string, AnyObject>;
-  const copies = (copy.States ?? {}) as Record<string, AnyObject>;
-  for (const [name, state] of Object.entries(states)) {
-    const stateCopy = copies[name];
-    visit(name, state, stateCopy);
-    if (state.Type === 'Parallel' && Array.isArray(state.Branches)) {
-      state.Branches.forEach((branch, i) => walkStates(branch as AnyObject, (stateCopy.Branches as AnyObject[])[i], visit));
-    }
-    if (state.Type === 'Map') {
-      const key = state.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator';
-      if (isObject(state[key])) walkStates(state[key] as AnyObject, stateCopy[key] as AnyObject, visit);
-    }
-  }
-}
 
 function isValidName(name: unknown): name is string {
   return typeof name === 'string' && name.length >= 1 && name.length <= 80 && !INVALID_NAME_CHARACTER.test(name);
@@ -751,28 +658,12 @@ function withoutExecutionData(event: HistoryEventRecord): HistoryEventRecord {
       const details = { ...value };
       delete details.input;
       delete details.output;
-      delete details.parameters;
       stripped[key] = details;
     } else {
       stripped[key] = value;
     }
   }
   return stripped as HistoryEventRecord;
-}
-
-/** What the optimized `lambda:invoke` integration returns for a successful invocation. */
-function invokeResponse(payload: unknown): Json {
-  const requestId = randomUUID();
-  return {
-    ExecutedVersion: '$LATEST',
-    Payload: (payload ?? null) as Json,
-    SdkHttpMetadata: {
-      HttpHeaders: { 'Content-Type': 'application/json', 'X-Amz-Executed-Version': '$LATEST', 'x-amzn-RequestId': requestId },
-      HttpStatusCode: 200,
-    },
-    SdkResponseMetadata: { RequestId: requestId },
-    StatusCode: 200,
-  };
 }
 
 /** The invoker itself failed (not the function): how Step Functions names Lambda service and client errors. */

@@ -5,6 +5,7 @@
  *
  * Run alone: `npx tsx local/bench/cold-start.ts [runs]`.
  */
+import { vendorModule } from '../../lambda/vendors';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -175,7 +176,7 @@ export function entryOfKind(kind: string): string {
   if (kind === 'rotation') return 'lambda/handlers/rotation.ts';
   const vendor = /^device:(.+)$/.exec(kind)?.[1];
   if (!vendor) throw new Error(`unknown FUNCTION_KIND "${kind}"`);
-  return `lambda/handlers/device/${vendor}.ts`;
+  return vendorModule(vendor).handlerEntry;
 }
 
 // ------------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * handlers) with at most `concurrency` rotations in flight. Reports devices per second, peak memory, and whether every
  * device ended on its new password (the password stored as AWSCURRENT, with the old one as AWSPREVIOUS).
  */
+import { simulatorModule } from '../simulators';
 import { VENDORS, type Vendor } from '../../lambda/device/types';
 import type { LocalEngine } from '../engine/local-engine';
 import { makeSelfSignedCertificate } from '../simulators/certificate';
@@ -95,7 +96,10 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
   const indexes = Array.from({ length: options.devices }, (_, index) => index);
   await boundedPool(indexes, 50, async (index) => {
     const vendor = VENDORS[index % VENDORS.length];
-    const { device, secretArn, initialPassword } = await benchDevice(engine, vendor === 'wso2-emm' ? 'wso2-emm (dynamic registration)' : vendor, {
+    // Each device as deployed without set-up by hand (e.g. OAuth clients registered dynamically).
+    const variants = simulatorModule(vendor).benchVariants;
+    const subject = (variants.find((variant) => variant.secretExtras === undefined) ?? variants[0]).name;
+    const { device, secretArn, initialPassword } = await benchDevice(engine, subject, {
       latencyMs: options.latencyMs,
       simulator: { certificate },
       name: `fleet/${String(index).padStart(5, '0')}-${vendor}`,

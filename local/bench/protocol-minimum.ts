@@ -1,4 +1,5 @@
-import type { Vendor } from '../../lambda/device/types';
+import { VENDORS } from '../../lambda/device/types';
+import { simulatorModule } from '../simulators';
 
 /**
  * The fewest device requests a scheduled rotation can make on each vendor's API: log in with the current password,
@@ -14,35 +15,13 @@ export interface ProtocolMinimum {
   readonly why: string;
 }
 
-export type BenchSubject = Vendor | 'wso2-emm (dynamic registration)';
+/** A benchmark subject: a vendor as deployed one way (`SimulatorModule.benchVariants`). */
+export type BenchSubject = string;
 
-export const PROTOCOL_MINIMUM: Record<BenchSubject, ProtocolMinimum> = {
-  'multitech-mpower': {
-    requests: { login: 2, passwd: 5 },
-    sessionClose: ['logout'],
-    why: 'login; passwd conversation: open, acknowledge the info message, current, new, retype; login with the new password',
-  },
-  'wso2-emm': {
-    requests: { token: 2, 'change-password': 1 },
-    sessionClose: [],
-    why: 'password grant (OAuth client from the secret); change-password; password grant with the new password',
-  },
-  'wso2-emm (dynamic registration)': {
-    requests: { register: 1, token: 2, 'change-password': 1 },
-    sessionClose: [],
-    why: 'register the OAuth client once; password grant; change-password; password grant with the new password',
-  },
-  'oracle-sdwan-edge': {
-    requests: { login: 2, 'change-password': 1 },
-    sessionClose: ['logout'],
-    why: 'login (its answer carries the timestamp the change needs); changeLocalUserPwd; login with the new password',
-  },
-  'oracle-unified-assurance': {
-    requests: { login: 2, 'change-password': 1 },
-    sessionClose: ['logout'],
-    why: 'executeLogin; executeChangePassword; executeLogin with the new password',
-  },
-};
+/** The protocol minimum of every bench subject, from the simulator modules. */
+export const PROTOCOL_MINIMUM: Readonly<Record<BenchSubject, ProtocolMinimum>> = Object.fromEntries(
+  VENDORS.flatMap((vendor) => simulatorModule(vendor).benchVariants.map((variant) => [variant.name, variant.protocolMinimum])),
+);
 
 export interface RoundTripCount {
   readonly total: number;

@@ -6,12 +6,11 @@
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { randomBytes } from 'node:crypto';
-import type { Vendor } from '../../lambda/device/types';
-import { forgetRegisteredWso2Clients } from '../../lambda/device/vendors/wso2-emm';
+import { VENDORS, type Vendor } from '../../lambda/device/types';
 import type { CfnTemplate } from '../engine/synthesized-workflow';
 import type { LocalEngine } from '../engine/local-engine';
-import { deviceSecretFor, type SimulatedDevice, type SimulatorOptions, startSimulator } from '../simulators';
-import { registerOAuthClientByHand } from '../simulators/wso2-emm';
+import { deviceSecretFor, type SimulatedDevice, type SimulatorOptions, simulatorModule, startSimulator } from '../simulators';
+import type { BenchVariant } from '../simulators/simulator-module';
 import { type Architecture, type CostPerRotation, costOf } from './pricing';
 import { type BenchSubject, countRoundTrips, PROTOCOL_MINIMUM, type RoundTripCount } from './protocol-minimum';
 import { callsSince, callsTo, median } from './stats';
@@ -73,21 +72,30 @@ export function stateTransitionsOf(history: readonly HistoryEvent[]): number {
   return entered + Math.max(0, scheduled - taskEntered);
 }
 
+/** The bench variant a subject names, and its vendor. */
+export function variantOf(subject: BenchSubject): { vendor: Vendor; variant: BenchVariant } {
+  for (const vendor of VENDORS) {
+    const variant = simulatorModule(vendor).benchVariants.find((candidate) => candidate.name === subject);
+    if (variant !== undefined) return { vendor, variant };
+  }
+  throw new Error(`no bench subject "${subject}"`);
+}
+
 export function vendorOf(subject: BenchSubject): Vendor {
-  return subject === 'wso2-emm (dynamic registration)' ? 'wso2-emm' : subject;
+  return variantOf(subject).vendor;
 }
 
 /** A simulated device answering every request `latencyMs` late, and its device secret stored in the engine. */
 export async function benchDevice(engine: LocalEngine, subject: BenchSubject, options: { latencyMs: number; simulator?: Partial<SimulatorOptions>; name?: string }) {
-  const vendor = vendorOf(subject);
+  const { vendor, variant } = variantOf(subject);
   const password = `Bench-${randomBytes(8).toString('hex')}!7`;
   const device = await startSimulator(vendor, { users: [{ username: USER, password }], ...options.simulator });
-  const oauthClient = subject === 'wso2-emm' ? await registerOAuthClientByHand(device, { username: USER, password }, 'rotator-bench') : undefined;
-  // Every request, from now on: the registration above is the operator's, not the rotation's.
+  const extras = (await variant.secretExtras?.(device, { username: USER, password })) ?? {};
+  // Every request, from now on: the operator's set-up above is not the rotation's.
   if (options.latencyMs > 0) device.injectFault({ fault: { kind: 'latency', ms: options.latencyMs }, times: Infinity });
   const secretArn = await engine.createDeviceSecret(options.name ?? `bench/${vendor}-${randomBytes(4).toString('hex')}`, {
     ...deviceSecretFor(device, { username: USER, password }),
-    ...(oauthClient === undefined ? {} : { oauthClient }),
+    ...extras,
   });
   return { device, secretArn, initialPassword: password };
 }
@@ -146,10 +154,9 @@ export async function benchVendor(engine: LocalEngine, subject: BenchSubject, op
   const { device, secretArn } = await benchDevice(engine, subject, { latencyMs: options.latencyMs });
   const settings = functionSettings(options.template);
   const samples: RotationSample[] = [];
-  // Scheduled rotations are days apart: each starts on a new Lambda instance, without the OAuth application that the
-  // previous one registered (a warm instance keeps it between the change and the verify of one rotation).
+  const { variant } = variantOf(subject);
   const rotate = () => {
-    if (subject === 'wso2-emm (dynamic registration)') forgetRegisteredWso2Clients();
+    variant.beforeEachRotation?.();
     return measureRotation(engine, device, secretArn);
   };
   try {

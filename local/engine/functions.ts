@@ -1,24 +1,23 @@
+import * as path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { VENDORS } from '../../lambda/device/types';
+import { vendorModule, vendorModules } from '../../lambda/vendors';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
+const ROOT = path.resolve(__dirname, '..', '..');
+
 /**
- * The production handler behind each `FUNCTION_KIND`, loaded on first use as Lambda would load its bundle. The local
- * runner calls these unmodified; only the AWS endpoints they reach differ.
+ * The production handler behind each `FUNCTION_KIND`, loaded on first use as Lambda would load its bundle: the
+ * rotation function's, or a vendor's device function (`VendorModule.handlerEntry`). The local runner calls these
+ * unmodified; only the AWS endpoints they reach differ.
  */
-const LOADERS: Record<string, () => Promise<LambdaHandler>> = {
-  rotation: async () => (await import('../../lambda/handlers/rotation')).handler as LambdaHandler,
-  'device:multitech-mpower': async () => (await import('../../lambda/handlers/device/multitech-mpower')).handler as LambdaHandler,
-  'device:wso2-emm': async () => (await import('../../lambda/handlers/device/wso2-emm')).handler as LambdaHandler,
-  'device:oracle-sdwan-edge': async () => (await import('../../lambda/handlers/device/oracle-sdwan-edge')).handler as LambdaHandler,
-  'device:oracle-unified-assurance': async () => (await import('../../lambda/handlers/device/oracle-unified-assurance')).handler as LambdaHandler,
-};
-
-export const FUNCTION_KINDS = ['rotation', ...VENDORS.map((vendor) => `device:${vendor}`)];
-
 export async function handlerFor(kind: string): Promise<LambdaHandler> {
-  const load = LOADERS[kind];
-  if (load === undefined) throw new Error(`no local handler for FUNCTION_KIND "${kind}"`);
-  return load();
+  if (kind === 'rotation') return (await import('../../lambda/handlers/rotation')).handler as LambdaHandler;
+  if (!kind.startsWith('device:')) throw new Error(`no local handler for FUNCTION_KIND "${kind}"`);
+  const entry = vendorModule(kind.slice('device:'.length)).handlerEntry;
+  return ((await import(path.join(ROOT, entry))) as { handler: LambdaHandler }).handler;
+}
+
+export function functionKinds(): string[] {
+  return ['rotation', ...vendorModules().map((module) => `device:${module.id}`)];
 }

@@ -121,7 +121,7 @@ export class AccountStore {
     return 'ok';
   }
 
-  /** Failed logins the device still allows before it locks the account (what mPower's refusal says). */
+  /** Failed logins the device still allows before it locks the account (what some refusals say). */
   attemptsRemaining(username: string): number {
     const account = this.accounts.get(username);
     if (account === undefined) return this.lockout.attempts;

@@ -14,8 +14,8 @@ export interface SimulatorOptions {
   /** Overrides of the vendor's default password policy. */
   readonly policy?: Partial<PasswordPolicy>;
   /**
-   * How failed logins lock an account (see `LockoutPolicy`). Default: the vendor's (mPower 3 failures within 300 s lock
-   * for 300 s; the others 5 within 900 s lock for 900 s).
+   * How failed logins lock an account (see `LockoutPolicy`). Default: the vendor simulator's (`DEFAULT_LOCKOUT`, 5
+   * failures within 900 s lock for 900 s, unless the vendor's is stricter).
    */
   readonly lockout?: LockoutPolicy;
   /**
@@ -43,7 +43,7 @@ export interface SimulatorOptions {
 export interface RecordedRequest {
   readonly operation: string;
   readonly method: string;
-  /** Path without query string (the query may hold credentials, as mPower's does). */
+  /** Path without query string (the query may hold credentials, as some APIs' do). */
   readonly path: string;
   readonly at: number;
 }
@@ -124,7 +124,7 @@ export interface DeviceServerSetup {
   readonly build: (accounts: AccountStore) => VendorBehaviour;
 }
 
-/** The lockout most devices apply (mPower's is its own). */
+/** The lockout most devices apply (a vendor simulator may set its own). */
 export const DEFAULT_LOCKOUT: LockoutPolicy = { attempts: 5, windowSeconds: 900 };
 
 const HANDLER_FAULTS: readonly FaultKind[] = ['session-expired', 'conversation-expired', 'reject-new-password'];

@@ -5,7 +5,7 @@
  * - `drop-after`: the device does the work (e.g. changes the password), then the connection is cut before the answer.
  * - `server-error`: the device answers HTTP `status` (default 500) and does nothing.
  * - `session-expired`: the session, token or cookie presented is treated as expired (and forgotten).
- * - `conversation-expired`: mPower only: the `aasID` presented is dead.
+ * - `conversation-expired`: a password conversation's id presented is dead (vendors with a conversation).
  * - `reject-new-password`: the new password is refused as if it broke the device's policy.
  * - `respond`: the device answers `status` with `body` (a string is sent as is; `headers` may set its content type)
  *   instead of its own answer: without acting, or after acting (`afterHandling`: e.g. the login was counted).

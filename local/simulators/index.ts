@@ -1,35 +1,45 @@
 import type { Vendor } from '../../lambda/device/types';
 import type { SimulatedDevice, SimulatorOptions } from './device-server';
 import type { FaultRule } from './faults';
-import { startMPowerSimulator } from './mpower';
-import { startSdwanEdgeSimulator } from './sdwan-edge';
-import { startUnifiedAssuranceSimulator } from './unified-assurance';
-import { startWso2EmmSimulator } from './wso2-emm';
+import { mpowerSimulatorModule } from './mpower';
+import { sdwanEdgeSimulatorModule } from './sdwan-edge';
+import type { SimulatorModule } from './simulator-module';
+import { unifiedAssuranceSimulatorModule } from './unified-assurance';
+import { wso2EmmSimulatorModule } from './wso2-emm';
 
 export type { SimulatedDevice, SimulatorOptions } from './device-server';
 export type { Fault, FaultRule } from './faults';
 export type { LockoutPolicy } from './accounts';
+export type { FaultOperation, SimulatorModule } from './simulator-module';
 
-/** One line per vendor. Vendor simulators take extra options; this entry takes the common ones. */
-const SIMULATORS: Record<Vendor, (options: SimulatorOptions) => Promise<SimulatedDevice>> = {
-  'multitech-mpower': startMPowerSimulator,
-  'wso2-emm': startWso2EmmSimulator,
-  'oracle-sdwan-edge': startSdwanEdgeSimulator,
-  'oracle-unified-assurance': startUnifiedAssuranceSimulator,
+/** Each vendor's simulator: the compiler asks for one per vendor of the vendor list (`lambda/vendors`). */
+const SIMULATOR_MODULES: Record<Vendor, SimulatorModule> = {
+  'multitech-mpower': mpowerSimulatorModule,
+  'wso2-emm': wso2EmmSimulatorModule,
+  'oracle-sdwan-edge': sdwanEdgeSimulatorModule,
+  'oracle-unified-assurance': unifiedAssuranceSimulatorModule,
 };
 
-/** The request on which each device changes a password (mPower: the answer to "Retype new password", its 5th call). */
-export const CHANGE_REQUEST: Record<Vendor, Pick<FaultRule, 'on' | 'skip'>> = {
-  'multitech-mpower': { on: 'passwd', skip: 4 },
-  'wso2-emm': { on: 'change-password' },
-  'oracle-sdwan-edge': { on: 'change-password' },
-  'oracle-unified-assurance': { on: 'change-password' },
-};
+/** Simulators of vendors registered at run time (`registerVendor`), e.g. a test's. */
+const registered = new Map<string, SimulatorModule>();
 
-export function startSimulator(vendor: Vendor, options: SimulatorOptions): Promise<SimulatedDevice> {
-  const start = SIMULATORS[vendor] as ((options: SimulatorOptions) => Promise<SimulatedDevice>) | undefined;
-  if (start === undefined) throw new Error(`no simulator for vendor "${String(vendor)}"`);
-  return start(options);
+export function registerSimulator(module: SimulatorModule): void {
+  registered.set(module.vendor, module);
+}
+
+export function simulatorModule(vendor: string): SimulatorModule {
+  const module = (SIMULATOR_MODULES as Record<string, SimulatorModule | undefined>)[vendor] ?? registered.get(vendor);
+  if (module === undefined) throw new Error(`no simulator for vendor "${vendor}"`);
+  return module;
+}
+
+/** The request on which a vendor's device changes a password (e.g. the answer to "Retype new password"). */
+export const CHANGE_REQUEST: Readonly<Record<Vendor, Pick<FaultRule, 'on' | 'skip'>>> = Object.fromEntries(
+  Object.entries(SIMULATOR_MODULES).map(([vendor, module]) => [vendor, module.changeRequest]),
+) as Record<Vendor, Pick<FaultRule, 'on' | 'skip'>>;
+
+export function startSimulator(vendor: string, options: SimulatorOptions & Record<string, unknown>): Promise<SimulatedDevice> {
+  return simulatorModule(vendor).start(options);
 }
 
 /** The fields of a device secret that reach a simulated device: its vendor and address, its certificate pinned. */

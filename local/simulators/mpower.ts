@@ -1,3 +1,4 @@
+import type { SimulatorModule } from './simulator-module';
 import type { AccountStore } from './accounts';
 import { field, type SimRequest, type SimResponse, type SimulatedDevice, type SimulatorOptions, startDeviceServer } from './device-server';
 import type { PasswordPolicy } from './password-policy';
@@ -318,3 +319,37 @@ function clock(date: Date): string {
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}:${pad(date.getMilliseconds(), 3)}`;
 }
+
+const PASSWD_STEPS = ['open', 'acknowledge', 'current', 'new', 'retype'] as const;
+
+/** The mPower simulator, for the tools and tests that run it (`SimulatorModule`). */
+export const mpowerSimulatorModule: SimulatorModule = {
+  vendor: 'multitech-mpower',
+  start: startMPowerSimulator,
+  // The answer to "Retype new password", the 5th passwd call.
+  changeRequest: { on: 'passwd', skip: 4 },
+  faultOperations: [
+    { label: 'login', on: 'login', session: false },
+    ...PASSWD_STEPS.map((step, skip) => ({
+      label: `passwd#${skip} (${step})`,
+      on: 'passwd',
+      skip,
+      session: true,
+      conversation: skip > 0,
+      // The device checks the new password on its answer (#3); the retype (#4) only compares it.
+      rejects: step === 'new',
+    })),
+    { label: 'logout', on: 'logout', session: true },
+  ],
+  benchVariants: [
+    {
+      name: 'multitech-mpower',
+      protocolMinimum: {
+        requests: { login: 2, passwd: 5 },
+        sessionClose: ['logout'],
+        why: 'login; passwd conversation: open, acknowledge the info message, current, new, retype; login with the new password',
+      },
+    },
+  ],
+  conversationExpires: { on: 'passwd', skip: 3, fault: { kind: 'conversation-expired' } },
+};

@@ -1,3 +1,4 @@
+import type { SimulatorModule } from './simulator-module';
 import type { AccountStore, Role } from './accounts';
 import {
   DEFAULT_LOCKOUT,
@@ -288,3 +289,35 @@ function sdwanEdge(accounts: AccountStore, options: SdwanEdgeSimulatorOptions) {
     ],
   };
 }
+
+/** The SD-WAN Edge simulator, for the tools and tests that run it (`SimulatorModule`). */
+export const sdwanEdgeSimulatorModule: SimulatorModule = {
+  vendor: 'oracle-sdwan-edge',
+  start: startSdwanEdgeSimulator,
+  changeRequest: { on: 'change-password' },
+  faultOperations: [
+    { label: 'login', on: 'login', session: false },
+    {
+      label: 'timestamp',
+      on: 'timestamp',
+      session: true,
+      // Only a change refused for a stale timestamp fetches a fresh one: the first change request is delayed (within
+      // the deadline) past the timestamp's maximum age, so the client renews it with getNewTimestamp and sends again.
+      setup: { simulator: { timestampMaxAgeMs: 100 }, extraRules: [{ on: 'change-password', times: 1, fault: { kind: 'latency', ms: 200 } }] },
+    },
+    { label: 'change-password', on: 'change-password', session: true, rejects: true },
+    { label: 'logout', on: 'logout', session: true },
+  ],
+  benchVariants: [
+    {
+      name: 'oracle-sdwan-edge',
+      protocolMinimum: {
+        requests: { login: 2, 'change-password': 1 },
+        sessionClose: ['logout'],
+        why: 'login (its answer carries the timestamp the change needs); changeLocalUserPwd; login with the new password',
+      },
+    },
+  ],
+  // An admin may reset another user's password: `npm run devices` gives it one to reset.
+  demoUsers: (password) => [{ username: 'operator', password: password(), role: 'admin' }],
+};

@@ -1,3 +1,4 @@
+import type { SimulatorModule } from './simulator-module';
 import type { AccountStore } from './accounts';
 import {
   DEFAULT_LOCKOUT,
@@ -196,3 +197,25 @@ function unifiedAssurance(accounts: AccountStore, options: UnifiedAssuranceSimul
     ],
   };
 }
+
+/** The Unified Assurance simulator, for the tools and tests that run it (`SimulatorModule`). */
+export const unifiedAssuranceSimulatorModule: SimulatorModule = {
+  vendor: 'oracle-unified-assurance',
+  start: startUnifiedAssuranceSimulator,
+  changeRequest: { on: 'change-password' },
+  faultOperations: [
+    { label: 'login', on: 'login', session: false },
+    { label: 'change-password', on: 'change-password', session: true, rejects: true },
+    { label: 'logout', on: 'logout', session: true },
+  ],
+  benchVariants: [
+    {
+      name: 'oracle-unified-assurance',
+      protocolMinimum: {
+        requests: { login: 2, 'change-password': 1 },
+        sessionClose: ['logout'],
+        why: 'executeLogin; executeChangePassword; executeLogin with the new password',
+      },
+    },
+  ],
+};

@@ -1,3 +1,5 @@
+import { forgetRegisteredWso2Clients } from '../../lambda/vendors/wso2-emm/client';
+import type { SimulatorModule } from './simulator-module';
 import { request } from 'node:https';
 import type { AccountStore } from './accounts';
 import {
@@ -281,3 +283,37 @@ export function registerOAuthClientByHand(
     req.end(body);
   });
 }
+
+/** The WSO2 EMM simulator, for the tools and tests that run it (`SimulatorModule`). */
+export const wso2EmmSimulatorModule: SimulatorModule = {
+  vendor: 'wso2-emm',
+  start: startWso2EmmSimulator,
+  changeRequest: { on: 'change-password' },
+  faultOperations: [
+    { label: 'register', on: 'register', session: false },
+    { label: 'token', on: 'token', session: false },
+    { label: 'change-password', on: 'change-password', session: true, rejects: true },
+  ],
+  benchVariants: [
+    {
+      name: 'wso2-emm',
+      protocolMinimum: {
+        requests: { token: 2, 'change-password': 1 },
+        sessionClose: [],
+        why: 'password grant (OAuth client from the secret); change-password; password grant with the new password',
+      },
+      secretExtras: async (device, credentials) => ({ oauthClient: await registerOAuthClientByHand(device, credentials, 'rotator-bench') }),
+    },
+    {
+      name: 'wso2-emm (dynamic registration)',
+      protocolMinimum: {
+        requests: { register: 1, token: 2, 'change-password': 1 },
+        sessionClose: [],
+        why: 'register the OAuth client once; password grant; change-password; password grant with the new password',
+      },
+      // Each rotation starts on a new instance, without the OAuth application the previous one registered (a warm
+      // instance keeps it between the change and the verify of one rotation).
+      beforeEachRotation: forgetRegisteredWso2Clients,
+    },
+  ],
+};

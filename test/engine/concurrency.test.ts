@@ -1,4 +1,5 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { captureOutput, type OutputCapture } from '../../local/capture-output';
 import { type LocalEngine, startLocalEngine } from '../../local/engine/local-engine';
 import { CHANGE_REQUEST, type SimulatedDevice, startSimulator } from '../../local/simulators';
 import { canaryPassword } from '../helpers/canary';
@@ -7,17 +8,18 @@ import { canaryPassword } from '../helpers/canary';
 const USER = 'admin';
 let engine: LocalEngine;
 const devices: SimulatedDevice[] = [];
-const writeStdout = process.stdout.write.bind(process.stdout);
+let stdout: OutputCapture | undefined;
 
 beforeAll(async () => {
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  // The functions' log lines stay out of the test report.
+  stdout = captureOutput({ streams: ['stdout'] });
   engine = await startLocalEngine();
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(devices.map((device) => device.stop()));
   await engine.stop();
-  process.stdout.write = writeStdout;
+  stdout?.restore();
 });
 
 async function slowDevice(name: string) {

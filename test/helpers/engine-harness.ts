@@ -1,3 +1,4 @@
+import { captureOutput, type OutputCapture } from '../../local/capture-output';
 import { type LocalEngine, type LocalEngineOptions, startLocalEngine } from '../../local/engine/local-engine';
 import type { SimulatedDevice } from '../../local/simulators';
 import { canaryPassword, expectNoSecrets } from './canary';
@@ -20,7 +21,7 @@ export interface EngineHarness {
  * every captured line for every password and token the file used. Call at the top level of the file.
  */
 export function useLocalEngine(options?: LocalEngineOptions): EngineHarness {
-  const writeStdout = process.stdout.write.bind(process.stdout);
+  let stdout: OutputCapture | undefined;
   const harness: EngineHarness = {
     engine: undefined as unknown as LocalEngine,
     output: [],
@@ -34,10 +35,7 @@ export function useLocalEngine(options?: LocalEngineOptions): EngineHarness {
   };
 
   beforeAll(async () => {
-    process.stdout.write = ((chunk: unknown) => {
-      harness.output.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
+    stdout = captureOutput({ streams: ['stdout'], into: harness.output });
     harness.engine = await startLocalEngine(options);
   }, 60_000);
 
@@ -48,7 +46,7 @@ export function useLocalEngine(options?: LocalEngineOptions): EngineHarness {
       await device.stop();
     }
     await harness.engine.stop();
-    process.stdout.write = writeStdout;
+    stdout?.restore();
     // The scan must have had something to read, or it proves nothing.
     expect(histories.length).toBeGreaterThan(0);
     expect(harness.output.join('').length).toBeGreaterThan(0);

@@ -55,7 +55,7 @@ describe('the CDK app', () => {
       SecretId: router,
       RotationRules: { ScheduleExpression: 'rate(6 hours)', Duration: '2h' },
     });
-    template.resourceCountIs('AWS::EC2::VPCEndpoint', 3);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
     // The given security group is used as is, not modified.
     template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
     for (const [, fn] of Object.values(functionsByKind(template.toJSON().Resources))) {

@@ -487,17 +487,20 @@ describe('VPC', () => {
     expect(resourcesOfType(resources, 'AWS::EC2::SecurityGroup')).toHaveLength(ALL_KINDS.length);
   });
 
-  it('creates interface endpoints for Secrets Manager, Step Functions and KMS, open to the functions only', () => {
+  it('creates interface endpoints for Secrets Manager, Step Functions, KMS and DynamoDB, open to the functions only', () => {
     const { resources } = build((stack) => ({ vpc: vpcOf(stack), createVpcEndpoints: true }));
     const endpoints = resourcesOfType(resources, 'AWS::EC2::VPCEndpoint').map(([, e]) => e.Properties!);
-    expect(endpoints.map((e) => JSON.stringify(e.ServiceName).match(/\.(secretsmanager|states|kms)"/)?.[1]).sort()).toEqual([
-      'kms',
-      'secretsmanager',
-      'states',
-    ]);
-    for (const e of endpoints) expect(e).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true, VpcId: 'vpc-0123456789abcdef0' });
+    const service = (e: Record<string, unknown>) => JSON.stringify(e.ServiceName).match(/\.(secretsmanager|states|kms|dynamodb)"/)?.[1];
+    expect(endpoints.map(service).sort()).toEqual(['dynamodb', 'kms', 'secretsmanager', 'states']);
+    for (const e of endpoints) {
+      // DynamoDB's interface endpoint is addressed by its own DNS name (below), so it works in any VPC.
+      expect(e).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: service(e) !== 'dynamodb', VpcId: 'vpc-0123456789abcdef0' });
+    }
+    for (const [, fn] of Object.values(functionsByKind(resources))) {
+      expect(JSON.stringify(fn.Properties!.Environment.Variables.AWS_ENDPOINT_URL_DYNAMODB)).toMatch(/DnsEntries/);
+    }
     const ingress = resourcesOfType(resources, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties!);
-    expect(ingress).toHaveLength(3 * ALL_KINDS.length);
+    expect(ingress).toHaveLength(4 * ALL_KINDS.length);
     for (const rule of ingress) {
       expect(rule).toMatchObject({ FromPort: 443, ToPort: 443, SourceSecurityGroupId: { 'Fn::GetAtt': [expect.any(String), 'GroupId'] } });
       expect(rule.CidrIp).toBeUndefined();

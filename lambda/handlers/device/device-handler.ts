@@ -1,7 +1,9 @@
 import { changeInput, type ClientFactory, type DeviceTaskSettings, DeviceTasks, resetInput, verifyInput } from '../../rotation/device-tasks';
 import { parseInput } from '../../rotation/task-input';
 import { ledgerFromEnv } from '../../ledger/ledger-env';
-import { type Operation, operationHandler } from '../task-handler';
+import type { ClientOptions, DeviceClient, DeviceEndpoint } from '../../device/types';
+import { type DeviceSecret, endpointOf } from '../../secret/device-secret';
+import { logger, type Operation, operationHandler } from '../task-handler';
 
 /** What a device function reads from its environment (set by the construct): the ledger table and the privileged secrets. */
 export const deviceTaskSettings: DeviceTaskSettings = {
@@ -29,6 +31,19 @@ export function deviceOperations(clientFor: ClientFactory, settings: DeviceTaskS
 
 export function deviceHandler(clientFor: ClientFactory, extra: Record<string, Operation> = {}) {
   return operationHandler({ ...deviceOperations(clientFor), ...extra });
+}
+
+/** What a vendor's client module exports (`VendorModule.clientModule`). */
+export type CreateClient<C extends DeviceClient = DeviceClient> = (endpoint: DeviceEndpoint, options?: ClientOptions, secret?: DeviceSecret) => C;
+
+/** A device client made from a validated secret, with the function's request deadline and logger. */
+export function clientFromSecret<C extends DeviceClient>(createClient: CreateClient<C>): (secret: DeviceSecret) => C {
+  return (secret) => createClient(endpointOf(secret, requestTimeoutMs()), { logger }, secret);
+}
+
+/** The device function of a vendor whose device work is one change task (`work: 'session-change'`). */
+export function sessionChangeHandler(createClient: CreateClient) {
+  return deviceHandler(clientFromSecret(createClient));
 }
 
 /** The deadline of one device request, from the function's environment (default: the device layer's, 10 s). */

@@ -1,7 +1,7 @@
 import { TlsVerificationError } from '../../../lambda/device/errors';
 import { normalizeFingerprint } from '../../../lambda/device/tls';
 import type { DeviceEndpoint, TlsSettings, WarningLogger } from '../../../lambda/device/types';
-import { UnifiedAssuranceClient } from '../../../lambda/device/vendors/unified-assurance';
+import { UnifiedAssuranceClient } from '../../../lambda/vendors/oracle-unified-assurance/client';
 import type { SimulatedDevice } from '../../../local/simulators/device-server';
 import { startUnifiedAssuranceSimulator } from '../../../local/simulators/unified-assurance';
 import { canaryPassword } from '../../helpers/canary';

@@ -1,10 +1,11 @@
 import { createDeviceClient } from '../../../lambda/device/registry';
 import { VENDORS } from '../../../lambda/device/types';
-import { PRIVILEGED_RESET_VENDORS } from '../../../infra/rotation-workflow';
+import { vendorModule, VENDOR_MODULES } from '../../../lambda/vendors';
 import { synthesizeRotatorTemplate } from '../../../local/engine/local-engine';
 import { workflowFromTemplate } from '../../../local/engine/synthesized-workflow';
 
-const LABELS = { 'multitech-mpower': 'mPower', 'wso2-emm': 'WSO2 EMM', 'oracle-sdwan-edge': 'SD-WAN Edge', 'oracle-unified-assurance': 'Unified Assurance' } as const;
+const PRIVILEGED_RESET_VENDORS = VENDOR_MODULES.filter((module) => module.canResetOthers).map((module) => module.id);
+const LABELS = Object.fromEntries(VENDORS.map((vendor) => [vendor, vendorModule(vendor).shortLabel])) as Record<(typeof VENDORS)[number], string>;
 
 describe('out-of-sync recovery with a privileged account', () => {
   const states = workflowFromTemplate(synthesizeRotatorTemplate()).definition.States as Record<
@@ -12,7 +13,7 @@ describe('out-of-sync recovery with a privileged account', () => {
     { Type: string; Next?: string; Catch?: Array<{ ErrorEquals: string[]; Next: string }>; Parameters?: Record<string, unknown> }
   >;
 
-  test('the workflow has a reset branch for exactly the vendors whose client can reset another user\'s password', () => {
+  test('the workflow has a reset branch for exactly the vendors whose module says (canResetOthers), and they are the vendors whose client can', () => {
     const canReset = VENDORS.filter((vendor) => typeof createDeviceClient({ vendor, host: 'device.example' }).resetPassword === 'function');
     expect([...PRIVILEGED_RESET_VENDORS].sort()).toEqual([...canReset].sort());
     for (const vendor of VENDORS) {

@@ -1,5 +1,4 @@
 import {
-  CancelRotateSecretCommand,
   CreateSecretCommand,
   DescribeSecretCommand,
   GetRandomPasswordCommand,
@@ -179,22 +178,5 @@ describe('RotateSecret', () => {
     const { arn } = await setUp();
     const error = await sdkError(h.clients.sm.send(new RotateSecretCommand({ SecretId: arn })));
     expect(error.name).toBe('InvalidRequestException');
-  });
-});
-
-describe('CancelRotateSecret', () => {
-  test('disables rotation and leaves AWSPENDING where it is', async () => {
-    const { calls, lambdaArn, arn } = await setUp({ step: 'testSecret' });
-    const rotated = await h.clients.sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: lambdaArn }));
-    const cancelled = await h.clients.sm.send(new CancelRotateSecretCommand({ SecretId: arn }));
-    expect(cancelled.VersionId).toBe(rotated.VersionId);
-    const metadata = await describe_(arn);
-    expect(metadata.RotationEnabled).toBe(false);
-    expect(metadata.VersionIdsToStages?.[rotated.VersionId!]).toEqual(['AWSPENDING']);
-
-    // The test helper turns it back on, as a console toggle would.
-    h.secretsManager.setRotationEnabled(arn, true);
-    expect((await describe_(arn)).RotationEnabled).toBe(true);
-    expect(calls.map((c) => c.Step)).toEqual(['createSecret', 'setSecret', 'testSecret']);
   });
 });

@@ -1,10 +1,11 @@
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type LocalAwsHarness, startHarness } from './local-aws-harness';
 
+const KEY_ID = '5c3e2d1a-9b8f-4e7d-a6c5-0123456789ab';
 let h: LocalAwsHarness;
 beforeAll(async () => {
-  h = await startHarness({ kmsKeys: [{ alias: 'alias/env-test' }] });
+  h = await startHarness({ kmsKeys: [{ keyId: KEY_ID }] });
 });
 afterAll(() => h.stop());
 
@@ -17,7 +18,7 @@ const post = (target: string, body: string) =>
 
 describe('local AWS endpoint', () => {
   test('an unknown target or operation is UnknownOperationException; a broken body SerializationException', async () => {
-    for (const target of ['nosuchservice.DoThing', 'secretsmanager.DeleteSecret', '']) {
+    for (const target of ['nosuchservice.DoThing', 'secretsmanager.DeleteSecret', 'secretsmanager.CancelRotateSecret', 'TrentService.CreateKey', '']) {
       const response = await post(target, '{}');
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.1');
@@ -35,7 +36,8 @@ describe('local AWS endpoint', () => {
       const kms = new KMSClient({});
       await sm.send(new CreateSecretCommand({ Name: 'env/check', SecretString: 'v' }));
       expect((await sm.send(new GetSecretValueCommand({ SecretId: 'env/check' }))).SecretString).toBe('v');
-      expect((await kms.send(new DescribeKeyCommand({ KeyId: 'alias/env-test' }))).KeyMetadata?.Enabled).toBe(true);
+      const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: KEY_ID, Plaintext: Buffer.from('v') }));
+      expect(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob }))).Plaintext!).toString()).toBe('v');
       sm.destroy();
       kms.destroy();
     } finally {

@@ -16,7 +16,7 @@ describe('cold-start bench: what is in a bundle', () => {
     const bundle = await bundleEntry(entryOfKind('device:wso2-emm'));
 
     const inputs = Object.keys(bundle.metafile.inputs);
-    expect(inputs).toContain('lambda/handlers/device/wso2-emm.ts');
+    expect(inputs).toContain('lambda/vendors/wso2-emm/handler.ts');
     expect(inputs.filter((input) => input.includes('node_modules/@aws-sdk/'))).toEqual([]);
     expect(bundle.sdkExternals).toContain('@aws-sdk/client-secrets-manager');
     expect(bundle.topInputs.map(({ bytes }) => bytes)).toEqual([...bundle.topInputs.map(({ bytes }) => bytes)].sort((a, b) => b - a));
@@ -60,7 +60,7 @@ describe('cold-start bench: the functions of the template', () => {
 
   test('maps function kinds to their handler entries', () => {
     expect(entryOfKind('rotation')).toBe('lambda/handlers/rotation.ts');
-    expect(entryOfKind('device:oracle-sdwan-edge')).toBe('lambda/handlers/device/oracle-sdwan-edge.ts');
+    expect(entryOfKind('device:oracle-sdwan-edge')).toBe('lambda/vendors/oracle-sdwan-edge/handler.ts');
     expect(() => entryOfKind('something')).toThrow(/something/);
   });
 });

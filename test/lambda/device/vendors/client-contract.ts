@@ -8,10 +8,10 @@ import {
 } from '../../../../lambda/device/errors';
 import { loginCostOf } from '../../../../lambda/device/outcome';
 import type { ClientOptions, DeviceClient, DeviceEndpoint, LoginOutcome, Vendor } from '../../../../lambda/device/types';
+import { captureOutputOf } from '../../../../local/capture-output';
 import type { SimulatedDevice, SimulatorOptions } from '../../../../local/simulators/device-server';
 import type { FaultRule } from '../../../../local/simulators/faults';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';
-import { captureOutput } from '../../../helpers/log-capture';
 
 /** What the contract needs to know of one vendor. */
 export interface ClientContractSubject {
@@ -72,7 +72,7 @@ export function describeClientContract(subject: ClientContractSubject): void {
 
     /** Runs an operation with its output captured; keeps output and error text for the leak scan. */
     async function observe<T>(operation: () => Promise<T>): Promise<{ result: T | undefined; error: unknown }> {
-      const { result, error, output } = await captureOutput(operation);
+      const { result, error, output } = await captureOutputOf(operation);
       seen.push(output, error === undefined ? '' : errorText(error));
       return { result, error };
     }
@@ -311,7 +311,7 @@ function describeRefusalShape(subject: ClientContractSubject, variant: RefusalVa
     }
 
     async function verify(target: DeviceClient, candidate: string): Promise<LoginOutcome> {
-      const { result, error, output } = await captureOutput(() => target.verifyLogin({ username: USER, password: candidate }));
+      const { result, error, output } = await captureOutputOf(() => target.verifyLogin({ username: USER, password: candidate }));
       seen.push(output, error === undefined ? '' : errorText(error));
       if (error !== undefined) throw error;
       const outcome = result as LoginOutcome;
@@ -346,7 +346,7 @@ function describeRefusalShape(subject: ClientContractSubject, variant: RefusalVa
     test('a wrong current password in a change is a refused login, at the cost of exactly one failed login', async () => {
       const target = await start();
       const client = await clientFor(target);
-      const { error, output } = await captureOutput(() =>
+      const { error, output } = await captureOutputOf(() =>
         client.changePassword({ username: USER, currentPassword: canaryPassword('wrong'), newPassword: canaryPassword('new') }),
       );
       seen.push(output, errorText(error));

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ErrorSite, PasswordRejectedError, ProtocolError, SessionExpiredError } from '../../../../lambda/device/errors';
 import { DeviceHttp } from '../../../../lambda/device/http';
 import type { DeviceEndpoint } from '../../../../lambda/device/types';
-import { type ConversationStep, classifyPrompt, MPOWER_MAX_ANSWERS, MPowerClient, type PromptKind } from '../../../../lambda/device/vendors/mpower';
+import { type ConversationStep, classifyPrompt, MPOWER_MAX_ANSWERS, MPowerClient, type PromptKind } from '../../../../lambda/vendors/multitech-mpower/client';
 import type { SimulatedDevice } from '../../../../local/simulators/device-server';
 import { type MPowerSimulatorOptions, startMPowerSimulator } from '../../../../local/simulators/mpower';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';

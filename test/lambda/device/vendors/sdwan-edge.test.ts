@@ -1,7 +1,7 @@
 import { request } from 'node:https';
 import { InsufficientPrivilegeError, ProtocolError } from '../../../../lambda/device/errors';
 import type { DeviceEndpoint } from '../../../../lambda/device/types';
-import { SdwanEdgeClient } from '../../../../lambda/device/vendors/sdwan-edge';
+import { SdwanEdgeClient } from '../../../../lambda/vendors/oracle-sdwan-edge/client';
 import type { SimulatedDevice } from '../../../../local/simulators/device-server';
 import { type SdwanEdgeSimulatorOptions, sdwanLoginForbidden403, startSdwanEdgeSimulator } from '../../../../local/simulators/sdwan-edge';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';

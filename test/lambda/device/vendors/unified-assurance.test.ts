@@ -1,5 +1,5 @@
 import { PasswordRejectedError, SessionExpiredError } from '../../../../lambda/device/errors';
-import { UnifiedAssuranceClient } from '../../../../lambda/device/vendors/unified-assurance';
+import { UnifiedAssuranceClient } from '../../../../lambda/vendors/oracle-unified-assurance/client';
 import { startUnifiedAssuranceSimulator } from '../../../../local/simulators/unified-assurance';
 import { canaryPassword } from '../../../helpers/canary';
 import { describeClientContract } from './client-contract';

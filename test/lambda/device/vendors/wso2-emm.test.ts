@@ -1,7 +1,7 @@
 import { AuthenticationFailedError, PasswordRejectedError, ProtocolError, SessionExpiredError } from '../../../../lambda/device/errors';
 import type { DeviceEndpoint } from '../../../../lambda/device/types';
 import { DeviceHttp } from '../../../../lambda/device/http';
-import { forgetRegisteredWso2Clients, Wso2EmmClient, type Wso2OAuthClientCredentials } from '../../../../lambda/device/vendors/wso2-emm';
+import { forgetRegisteredWso2Clients, Wso2EmmClient, type Wso2OAuthClientCredentials } from '../../../../lambda/vendors/wso2-emm/client';
 import type { SimulatedDevice } from '../../../../local/simulators/device-server';
 import { registerOAuthClientByHand, startWso2EmmSimulator, type Wso2EmmSimulatorOptions } from '../../../../local/simulators/wso2-emm';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';

@@ -1,4 +1,4 @@
-import { SessionDeviceClient } from '../session-client';
+import { SessionDeviceClient } from '../../device/session-client';
 import {
   AccountLockedError,
   AuthenticationFailedError,
@@ -8,9 +8,9 @@ import {
   InsufficientPrivilegeError,
   ProtocolError,
   SessionExpiredError,
-} from '../errors';
-import { cookieHeader, cookiesFrom, type DeviceResponse, parseJson, type StepContext } from '../http';
-import type { Credentials, PasswordChange, PasswordReset } from '../types';
+} from '../../device/errors';
+import { cookieHeader, cookiesFrom, type DeviceResponse, parseJson, type StepContext } from '../../device/http';
+import type { ClientOptions, Credentials, DeviceEndpoint, PasswordChange, PasswordReset } from '../../device/types';
 
 /**
  * Oracle SD-WAN Edge 9.1 (formerly Talari).
@@ -299,4 +299,9 @@ function rejectionOf(message: string): PasswordRejection {
   if (CURRENT_PASSWORD.test(message)) return 'current-password';
   if (MISMATCH.test(message)) return 'mismatch';
   return 'unknown';
+}
+
+/** This vendor's client for a device (`VendorModule.clientModule`). */
+export function createClient(endpoint: DeviceEndpoint, options: ClientOptions = {}): SdwanEdgeClient {
+  return new SdwanEdgeClient(endpoint, options);
 }

@@ -5,10 +5,10 @@ import {
   PasswordRejectedError,
   ProtocolError,
   SessionExpiredError,
-} from '../errors';
-import { basicAuth, DeviceHttp, type DeviceResponse, type StepContext } from '../http';
-import { attemptLogin } from '../outcome';
-import type { ClientOptions, Credentials, DeviceClient, DeviceEndpoint, LoginOutcome, PasswordChange } from '../types';
+} from '../../device/errors';
+import { basicAuth, DeviceHttp, type DeviceResponse, type StepContext } from '../../device/http';
+import { attemptLogin } from '../../device/outcome';
+import type { ClientOptions, Credentials, DeviceClient, DeviceEndpoint, LoginOutcome, PasswordChange } from '../../device/types';
 
 /**
  * WSO2 EMM 2.0.x. A login is an OAuth password grant (`/oauth2/token`) made with an OAuth client: either one given
@@ -233,4 +233,9 @@ function stringField(value: unknown, name: string): string | undefined {
 function changeMessageOf(response: DeviceResponse): string | undefined {
   const message = stringField(quietJson(response), 'messageFromServer');
   return message ?? (response.body || undefined);
+}
+
+/** This vendor's client for a device (`VendorModule.clientModule`); a configured OAuth application comes from the secret. */
+export function createClient(endpoint: DeviceEndpoint, options: ClientOptions = {}, secret: { oauthClient?: Wso2OAuthClientCredentials } = {}): Wso2EmmClient {
+  return new Wso2EmmClient(endpoint, options, secret.oauthClient);
 }

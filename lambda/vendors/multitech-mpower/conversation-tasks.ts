@@ -1,11 +1,11 @@
-import * as z from '../validation/zod';
-import { AWSCURRENT, requireDeviceVersion } from '../aws/secret-versions';
-import { type SealContext, seal, unseal } from '../aws/seal';
-import { MPOWER_MAX_ANSWERS, type MPowerClient, type PromptKind } from '../device/vendors/mpower';
-import { type DeviceSecret, withPassword } from '../secret/device-secret';
-import { InvalidInputError } from './errors';
-import { afterDeviceCall, type DeviceTaskSettings, DeviceTasks, type Located, mayChangeDevice, mayHaveChanged, refOf } from './device-tasks';
-import { secretArnField, tokenField } from './task-input';
+import * as z from '../../validation/zod';
+import { AWSCURRENT, requireDeviceVersion } from '../../aws/secret-versions';
+import { type SealContext, seal, unseal } from '../../aws/seal';
+import { MPOWER_MAX_ANSWERS, type MPowerClient, type PromptKind } from './client';
+import { type DeviceSecret, withPassword } from '../../secret/device-secret';
+import { InvalidInputError } from '../../rotation/errors';
+import { afterDeviceCall, type DeviceTaskSettings, DeviceTasks, type Located, mayChangeDevice, mayHaveChanged, refOf } from '../../rotation/device-tasks';
+import { secretArnField, tokenField } from '../../rotation/task-input';
 
 /**
  * MultiTech mPower's password conversation, one state per step. What must survive between states (the session token,
@@ -20,10 +20,10 @@ const common = {
 const sealed = z.string().check(z.startsWith('sealed:', { message: 'must be a sealed value' }));
 const answerable = z.enum(['acknowledge', 'current-password', 'new-password', 'retype-password']);
 
-export const loginInput = z.object({ operation: z.literal('mpower-login'), secretArn: secretArnField, token: tokenField, execution: common.execution });
-export const openInput = z.object({ operation: z.literal('mpower-open'), ...common, session: sealed });
+export const loginInput = z.object({ operation: z.literal('conversation-login'), secretArn: secretArnField, token: tokenField, execution: common.execution });
+export const openInput = z.object({ operation: z.literal('conversation-open'), ...common, session: sealed });
 export const answerInput = z.object({
-  operation: z.literal('mpower-answer'),
+  operation: z.literal('conversation-answer'),
   ...common,
   session: sealed,
   conversation: sealed,
@@ -97,7 +97,7 @@ export class MPowerTasks {
   /** Answers the prompt the previous step returned; when the device reports success, logs out. */
   async answer(input: z.infer<typeof answerInput>): Promise<ConversationState> {
     if (input.answers >= MPOWER_MAX_ANSWERS) {
-      throw new InvalidInputError(`Secret ${input.secretArn}`, [`the password conversation did not end within ${MPOWER_MAX_ANSWERS} answers`]);
+      throw new InvalidInputError(`Secret ${input.secretArn}`, [`the password conversation did not end within ${MPOWER_MAX_ANSWERS} answers`], input.secretArn);
     }
     const context = sealContext(input);
     const from = await this.identityWithPasswordOf(input, input.from);

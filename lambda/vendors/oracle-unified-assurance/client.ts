@@ -1,7 +1,7 @@
-import { SessionDeviceClient } from '../session-client';
-import { AccountLockedError, AuthenticationFailedError, PasswordRejectedError, type PasswordRejection, ProtocolError, SessionExpiredError } from '../errors';
-import { cookieHeader, cookiesFrom, type DeviceResponse, parseJson, type StepContext } from '../http';
-import type { Credentials, PasswordChange } from '../types';
+import { SessionDeviceClient } from '../../device/session-client';
+import { AccountLockedError, AuthenticationFailedError, PasswordRejectedError, type PasswordRejection, ProtocolError, SessionExpiredError } from '../../device/errors';
+import { cookieHeader, cookiesFrom, type DeviceResponse, parseJson, type StepContext } from '../../device/http';
+import type { ClientOptions, Credentials, DeviceEndpoint, PasswordChange } from '../../device/types';
 
 /**
  * Oracle Communications Unified Assurance 6.x (formerly Federos Assure1).
@@ -129,4 +129,9 @@ function rejectionOf(errors: unknown): PasswordRejection {
   if (keys.has('RepeatNewPassword')) return 'mismatch';
   if (keys.has('NewPassword')) return 'policy';
   return 'unknown';
+}
+
+/** This vendor's client for a device (`VendorModule.clientModule`). */
+export function createClient(endpoint: DeviceEndpoint, options: ClientOptions = {}): UnifiedAssuranceClient {
+  return new UnifiedAssuranceClient(endpoint, options);
 }

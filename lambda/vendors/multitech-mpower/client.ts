@@ -1,4 +1,4 @@
-import { SessionDeviceClient } from '../session-client';
+import { SessionDeviceClient } from '../../device/session-client';
 import {
   AccountLockedError,
   AuthenticationFailedError,
@@ -6,9 +6,9 @@ import {
   PasswordRejectedError,
   ProtocolError,
   SessionExpiredError,
-} from '../errors';
-import { type DeviceResponse, parseJson, type StepContext } from '../http';
-import type { Credentials, PasswordChange } from '../types';
+} from '../../device/errors';
+import { type DeviceResponse, parseJson, type StepContext } from '../../device/http';
+import type { ClientOptions, Credentials, DeviceEndpoint, PasswordChange } from '../../device/types';
 
 /**
  * MultiTech mPower (MTR / Conduit gateways), `seeds/000_multitech_mpower_passwd.md`.
@@ -303,4 +303,9 @@ function errorOf(response: DeviceResponse): string {
   } catch {
     return response.body;
   }
+}
+
+/** This vendor's client for a device (`VendorModule.clientModule`). */
+export function createClient(endpoint: DeviceEndpoint, options: ClientOptions = {}): MPowerClient {
+  return new MPowerClient(endpoint, options);
 }

@@ -1,0 +1,107 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { RotatorSecrets } from './secrets';
+import type { WorkflowArns } from './state-machines';
+
+/**
+ * The seal key (`SEAL_KEY_ID`) encrypts and decrypts for a device function only when the request's encryption context
+ * has `purpose` = this value, `secretArn` = one of the rotated secrets and `execution` = an execution of this rotator
+ * (what `lambda/aws/seal.ts` sends).
+ */
+export const SEAL_PURPOSE = 'device-session';
+
+function viaSecretsManager(scope: lambda.IFunction, arns: string[]) {
+  return {
+    StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
+    StringLike: { 'kms:EncryptionContext:SecretARN': arns },
+  };
+}
+
+/**
+ * The rotation function: exactly the rotation protocol's calls on exactly the rotated secrets; the only principal that
+ * may start the rotation state machine; DescribeExecution of both state machines' executions (a lease is taken over
+ * once its holder has ended); the state machines' execution data under the rotator's key.
+ */
+export function grantRotationFunction(fn: lambda.Function, secrets: RotatorSecrets, workflow: WorkflowArns, key: kms.IKey): void {
+  const role = fn.role!;
+  if (secrets.rotatedArns.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RotateTheDeviceSecrets',
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: secrets.rotatedArns,
+      }),
+    );
+    for (const secretsKey of secrets.secretsKeys) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'UseTheSecretsKeyThroughSecretsManager',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [secretsKey.keyArn],
+          conditions: viaSecretsManager(fn, secrets.rotatedArns),
+        }),
+      );
+    }
+  }
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'GeneratePasswords', actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartTheWorkflow', actions: ['states:StartExecution'], resources: [workflow.rotation.arn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'AwaitTheWorkflow',
+      actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+      resources: [workflow.rotation.executions, workflow.console.executions],
+    }),
+  );
+  // With a customer-managed key, Step Functions encrypts an execution's input under the caller's identity and
+  // decrypts its output for DescribeExecution the same way.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WorkflowDataOfThisStateMachine',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': [workflow.rotation.arn, workflow.console.arn] } },
+    }),
+  );
+  // Secrets Manager may invoke it, for rotations of this account's secrets only (confused deputy).
+  fn.addPermission('InvokedBySecretsManager', {
+    principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+    action: 'lambda:InvokeFunction',
+    sourceAccount: Stack.of(fn).account,
+  });
+}
+
+/** Device functions: read the device secrets (and privileged ones), seal and unseal their own session data. */
+export function grantDeviceFunction(fn: lambda.Function, secrets: RotatorSecrets, workflow: WorkflowArns, key: kms.IKey): void {
+  const role = fn.role!;
+  if (secrets.readableArns.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadTheDeviceSecrets', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: secrets.readableArns }),
+    );
+    for (const secretsKey of secrets.secretsKeys) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptTheSecretsThroughSecretsManager',
+          actions: ['kms:Decrypt'],
+          resources: [secretsKey.keyArn],
+          conditions: viaSecretsManager(fn, secrets.readableArns),
+        }),
+      );
+    }
+  }
+  if (secrets.rotatedArns.length > 0) {
+    // Session data sealed in one execution, for one secret, opens only there (the context seal.ts binds it to).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SealDeviceSessions',
+        actions: ['kms:Encrypt', 'kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:EncryptionContext:purpose': SEAL_PURPOSE },
+          StringLike: { 'kms:EncryptionContext:secretArn': secrets.rotatedArns, 'kms:EncryptionContext:execution': [workflow.rotation.executions, workflow.console.executions] },
+        },
+      }),
+    );
+  }
+}
