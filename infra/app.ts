@@ -36,6 +36,7 @@ export function createRotatorApp(options: RotatorAppOptions = {}): { app: App; s
     createVpcEndpoints: config?.createVpcEndpoints,
     encryptionKeyArn: config?.encryptionKeyArn,
     secretsKeyArn: config?.secretsKeyArn,
+    enrollment: config?.enrollment,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, loaded };

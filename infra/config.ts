@@ -42,6 +42,8 @@ export interface RotatorConfig {
   readonly encryptionKeyArn?: string;
   /** ARN of the customer-managed key the device secrets are encrypted with, if any. */
   readonly secretsKeyArn?: string;
+  /** Enrollment by tag (README "Enrolling devices by tag"). Default: off. */
+  readonly enrollment?: { readonly tagKey?: string; readonly rotateEveryDays?: number; readonly reconcileEveryHours?: number };
 }
 
 export interface LoadedConfig {
@@ -135,6 +137,13 @@ const configSchema = z
     secrets: z.array(z.strictObject({ arn: secretArn, schedule: schedule.optional() })),
     privilegedSecretArns: z.array(secretArn).optional(),
     schedule: schedule.optional(),
+    enrollment: z
+      .strictObject({
+        tagKey: z.string().regex(/^[\w.:/=+\-@]{1,120}$/, { error: 'must be a tag key (letters, digits and _.:/=+-@, at most 120)' }).optional(),
+        rotateEveryDays: z.number().int().min(1).max(365).optional(),
+        reconcileEveryHours: z.number().int().min(1).max(168).optional(),
+      })
+      .optional(),
     vpc: z
       .strictObject({
         vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id (vpc-…)' }),

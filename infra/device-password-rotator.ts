@@ -9,6 +9,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { vendorModules } from '../lambda/vendors';
+import { createEnrollment, type TagEnrollment } from './enrollment';
 import { createDeviceFunctions, createRotationFunction } from './functions';
 import { grantDeviceFunction, grantRotationFunction } from './grants';
 import { createLedgerTable, grantLedger } from './ledger';
@@ -126,6 +127,15 @@ export interface DevicePasswordRotatorProps {
   readonly stateMachineName?: string;
 
   /**
+   * Enrollment by tag: secrets carrying the tag (its value: the secret's vendor) join the rotation, found by a daily
+   * reconcile and on CreateSecret and TagResource; the functions' grants are attribute-based (the tag), so neither the
+   * template nor any policy grows with the fleet. The explicit `secrets` keep working beside it.
+   *
+   * @default - no enrollment by tag: only the `secrets` listed
+   */
+  readonly enrollment?: TagEnrollment;
+
+  /**
    * What happens to the device ledger table (failed-login budgets and leases of every rotated account) when it leaves
    * the stack.
    *
@@ -196,6 +206,8 @@ export class DevicePasswordRotator extends Construct {
   public readonly stateMachineArn: string;
   /** The console state machine's ARN. */
   public readonly consoleStateMachineArn: string;
+  /** The function that enrolls tagged secrets, when `enrollment` is set. */
+  public readonly enrollmentFunction?: lambda.Function;
   /** The VPC endpoints created when `createVpcEndpoints` is set. */
   public readonly vpcEndpoints: readonly ec2.InterfaceVpcEndpoint[];
   private readonly workflow: WorkflowArns;
@@ -227,16 +239,21 @@ export class DevicePasswordRotator extends Construct {
     this.deviceFunctions = createDeviceFunctions(this, functionSettings, vendors, {
       SEAL_KEY_ID: this.encryptionKey.keyArn,
       PRIVILEGED_SECRETS: JSON.stringify(secrets.privileged.map((p) => p.configuredArn)),
+      ...(secrets.tagged === undefined ? {} : { PRIVILEGED_TAG_KEY: secrets.tagged.privilegedTagKey }),
     });
     const allFunctions = [this.rotationFunction, ...Object.values(this.deviceFunctions)];
-    grantRotationFunction(this.rotationFunction, secrets, this.workflow, this.encryptionKey);
-    for (const fn of Object.values(this.deviceFunctions)) grantDeviceFunction(fn, secrets, this.workflow, this.encryptionKey);
+    grantRotationFunction(this.rotationFunction, secrets, this.workflow, this.encryptionKey, vendors.map((vendor) => vendor.id));
+    for (const vendor of vendors) grantDeviceFunction(this.deviceFunctions[vendor.id], secrets, this.workflow, this.encryptionKey, vendor);
     grantLedger(this.ledgerTable, this.encryptionKey, allFunctions);
 
     const machines = { rotationFunction: this.rotationFunction, deviceFunctions: this.deviceFunctions, key: this.encryptionKey, logGroups, timeout: props.stateMachineTimeout };
     this.stateMachine = createStateMachine(this, 'rotation', this.workflow.rotation, machines);
     this.consoleStateMachine = createStateMachine(this, 'console', this.workflow.console, machines);
-    this.vpcEndpoints = createVpcEndpoints(this, props, allFunctions);
+    this.enrollmentFunction =
+      props.enrollment === undefined && secrets.listed.length === 0
+        ? undefined
+        : createEnrollment(this, { enrollment: props.enrollment ?? {}, settings: functionSettings, rotationFunction: this.rotationFunction, vendors, secretsKeys: secrets.secretsKeys, listed: secrets.listed });
+    this.vpcEndpoints = createVpcEndpoints(this, props, this.enrollmentFunction === undefined ? allFunctions : [...allFunctions, this.enrollmentFunction]);
     createRotationSchedules(this, {
       rotated: secrets.rotated,
       rotationFunction: this.rotationFunction,
@@ -250,6 +267,7 @@ export class DevicePasswordRotator extends Construct {
       executionsArns: { rotation: this.workflow.rotation.executions, console: this.workflow.console.executions },
       secrets: [...secrets.rotated.map((r) => r.ref), ...secrets.privileged],
       inVpc: props.vpc !== undefined,
+      taggedSecrets: secrets.tagged?.anySecret,
     });
   }
 

@@ -24,7 +24,7 @@ export interface FunctionSettings extends NetworkSettings {
   readonly environment: Record<string, string>;
 }
 
-interface FunctionSpec {
+export interface FunctionSpec {
   readonly logicalId: string;
   readonly entry: string;
   readonly kind: string;
@@ -35,7 +35,7 @@ interface FunctionSpec {
 }
 
 /** One function: its own role and log group (written by that role only), Node.js 22 on ARM64, tracing on. */
-function rotatorFunction(scope: Construct, settings: FunctionSettings, spec: FunctionSpec): lambda.Function {
+export function rotatorFunction(scope: Construct, settings: FunctionSettings, spec: FunctionSpec): lambda.Function {
   const role = new iam.Role(scope, `${spec.logicalId}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: `${spec.description} (execution role)`,

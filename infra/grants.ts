@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { VendorModule } from '../lambda/vendors/vendor-module';
 import type { RotatorSecrets } from './secrets';
 import type { WorkflowArns } from './state-machines';
 
@@ -24,8 +25,29 @@ function viaSecretsManager(scope: lambda.IFunction, arns: string[]) {
  * may start the rotation state machine; DescribeExecution of both state machines' executions (a lease is taken over
  * once its holder has ended); the state machines' execution data under the rotator's key.
  */
-export function grantRotationFunction(fn: lambda.Function, secrets: RotatorSecrets, workflow: WorkflowArns, key: kms.IKey): void {
+export function grantRotationFunction(fn: lambda.Function, secrets: RotatorSecrets, workflow: WorkflowArns, key: kms.IKey, vendorIds: readonly string[]): void {
   const role = fn.role!;
+  if (secrets.tagged !== undefined) {
+    // Enrollment by tag: every secret tagged with a known vendor, by attribute, not by a list that grows with the fleet.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RotateTheTaggedDeviceSecrets',
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: [secrets.tagged.anySecret],
+        conditions: { StringEquals: { [`aws:ResourceTag/${secrets.tagged.tagKey}`]: [...vendorIds] } },
+      }),
+    );
+    for (const secretsKey of secrets.secretsKeys) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'UseTheSecretsKeyForTaggedSecrets',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [secretsKey.keyArn],
+          conditions: viaSecretsManager(fn, [secrets.tagged.anySecret]),
+        }),
+      );
+    }
+  }
   if (secrets.rotatedArns.length > 0) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -73,8 +95,40 @@ export function grantRotationFunction(fn: lambda.Function, secrets: RotatorSecre
 }
 
 /** Device functions: read the device secrets (and privileged ones), seal and unseal their own session data. */
-export function grantDeviceFunction(fn: lambda.Function, secrets: RotatorSecrets, workflow: WorkflowArns, key: kms.IKey): void {
+export function grantDeviceFunction(fn: lambda.Function, secrets: RotatorSecrets, workflow: WorkflowArns, key: kms.IKey, vendor: VendorModule): void {
   const role = fn.role!;
+  if (secrets.tagged !== undefined) {
+    // This vendor's secrets only; privileged ones only where the vendor can reset another user's password.
+    const readable: Record<string, string[]> = { [`aws:ResourceTag/${secrets.tagged.tagKey}`]: [vendor.id] };
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadThisVendorsTaggedSecrets',
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [secrets.tagged.anySecret],
+        conditions: { StringEquals: readable },
+      }),
+    );
+    if (vendor.canResetOthers) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadThisVendorsPrivilegedSecrets',
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [secrets.tagged.anySecret],
+          conditions: { StringEquals: { [`aws:ResourceTag/${secrets.tagged.privilegedTagKey}`]: [vendor.id] } },
+        }),
+      );
+    }
+    for (const secretsKey of secrets.secretsKeys) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptTaggedSecretsThroughSecretsManager',
+          actions: ['kms:Decrypt'],
+          resources: [secretsKey.keyArn],
+          conditions: viaSecretsManager(fn, [secrets.tagged.anySecret]),
+        }),
+      );
+    }
+  }
   if (secrets.readableArns.length > 0) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadTheDeviceSecrets', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: secrets.readableArns }),
@@ -90,7 +144,8 @@ export function grantDeviceFunction(fn: lambda.Function, secrets: RotatorSecrets
       );
     }
   }
-  if (secrets.rotatedArns.length > 0) {
+  const sealable = secrets.tagged === undefined ? secrets.rotatedArns : [secrets.tagged.anySecret];
+  if (sealable.length > 0) {
     // Session data sealed in one execution, for one secret, opens only there (the context seal.ts binds it to).
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -99,7 +154,7 @@ export function grantDeviceFunction(fn: lambda.Function, secrets: RotatorSecrets
         resources: [key.keyArn],
         conditions: {
           StringEquals: { 'kms:EncryptionContext:purpose': SEAL_PURPOSE },
-          StringLike: { 'kms:EncryptionContext:secretArn': secrets.rotatedArns, 'kms:EncryptionContext:execution': [workflow.rotation.executions, workflow.console.executions] },
+          StringLike: { 'kms:EncryptionContext:secretArn': sealable, 'kms:EncryptionContext:execution': [workflow.rotation.executions, workflow.console.executions] },
         },
       }),
     );

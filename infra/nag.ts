@@ -17,9 +17,19 @@ export function acknowledgeNagFindings(
     executionsArns: { rotation: string; console: string };
     secrets: readonly SecretRef[];
     inVpc: boolean;
+    /** With enrollment by tag: the pattern of every secret, narrowed by attribute conditions. */
+    taggedSecrets?: string;
   },
 ): void {
   const finding = (value: string) => flattenForNag(Stack.of(scope).resolve(value));
+  if (args.taggedSecrets !== undefined) {
+    for (const fn of args.functions) {
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${finding(args.taggedSecrets)}]`,
+        reason: 'Enrollment by tag: every secret of the account, narrowed by an attribute condition (aws:ResourceTag) to those enrolled, and per device function to its vendor; the fleet is not listed.',
+      });
+    }
+  }
   for (const fn of args.functions) {
     Validations.of(fn.role!).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

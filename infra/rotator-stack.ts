@@ -1,4 +1,4 @@
-import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -40,6 +40,8 @@ export interface RotatorStackProps extends StackProps {
   readonly encryptionKeyArn?: string;
   /** ARN of the key the device secrets are encrypted with. @default - the AWS managed key */
   readonly secretsKeyArn?: string;
+  /** See `DevicePasswordRotatorProps.enrollment`, in days and hours. @default - no enrollment by tag */
+  readonly enrollment?: { readonly tagKey?: string; readonly rotateEveryDays?: number; readonly reconcileEveryHours?: number };
 }
 
 /** A complete secret ARN ends with "-" and the 6 random characters Secrets Manager appends to the name. */
@@ -89,6 +91,15 @@ export class RotatorStack extends Stack {
       })),
       schedule: props.schedule,
       privilegedSecrets: (props.privilegedSecretArns ?? []).map((arn, i) => importSecret(this, `PrivilegedSecret${i}`, arn)),
+      ...(props.enrollment === undefined
+        ? {}
+        : {
+            enrollment: {
+              tagKey: props.enrollment.tagKey,
+              rotateEvery: Duration.days(props.enrollment.rotateEveryDays ?? 30),
+              reconcileEvery: Duration.hours(props.enrollment.reconcileEveryHours ?? 24),
+            },
+          }),
       vpc,
       vpcSubnets: vpc ? { subnets: vpc.privateSubnets } : undefined,
       securityGroups,

@@ -17,3 +17,13 @@ export function cachedClient<T>(endpointVariable: string, make: () => T): () => 
     return client;
   };
 }
+
+/**
+ * How every AWS client of the rotator retries: adaptive mode (client-side rate limiting once throttled, on top of
+ * exponential backoff with jitter) and more attempts than the SDK's 3, so that a burst of throttling is absorbed in
+ * the call rather than failing the step. `AWS_MAX_ATTEMPTS` overrides the attempts (tests use fewer).
+ */
+export function retryConfig(): { retryMode: 'adaptive'; maxAttempts: number } {
+  const fromEnv = Number(process.env.AWS_MAX_ATTEMPTS);
+  return { retryMode: 'adaptive', maxAttempts: Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 10 };
+}

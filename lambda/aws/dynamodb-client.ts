@@ -1,4 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { cachedClient } from './cached-client';
+import { cachedClient, retryConfig } from './cached-client';
 
-export const dynamoDb = cachedClient('AWS_ENDPOINT_URL_DYNAMODB', () => new DynamoDBClient({}));
+export const dynamoDb = cachedClient('AWS_ENDPOINT_URL_DYNAMODB', () => new DynamoDBClient(retryConfig()));

@@ -1,4 +1,4 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { cachedClient } from './cached-client';
+import { cachedClient, retryConfig } from './cached-client';
 
-export const kms = cachedClient('AWS_ENDPOINT_URL_KMS', () => new KMSClient({}));
+export const kms = cachedClient('AWS_ENDPOINT_URL_KMS', () => new KMSClient(retryConfig()));

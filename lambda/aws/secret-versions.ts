@@ -16,6 +16,7 @@ export interface SecretDescription {
   readonly name: string;
   readonly rotationEnabled: boolean;
   readonly versionStages: Readonly<Record<string, readonly string[]>>;
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** The secret (or a version of it) is not in Secrets Manager. `secretArn` is the id asked for (an ARN or a name). */
@@ -37,7 +38,8 @@ export async function describeSecret(secretId: string): Promise<SecretDescriptio
   }
   const versionStages: Record<string, readonly string[]> = {};
   for (const [id, stages] of Object.entries(answer.VersionIdsToStages ?? {})) versionStages[id] = stages ?? [];
-  return { arn: answer.ARN ?? secretId, name: answer.Name ?? secretId, rotationEnabled: answer.RotationEnabled === true, versionStages };
+  const tags = Object.fromEntries((answer.Tags ?? []).filter((tag) => tag.Key !== undefined).map((tag) => [tag.Key as string, tag.Value ?? '']));
+  return { arn: answer.ARN ?? secretId, name: answer.Name ?? secretId, rotationEnabled: answer.RotationEnabled === true, versionStages, tags };
 }
 
 /** The version that carries a stage, if any. */

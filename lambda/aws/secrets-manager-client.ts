@@ -1,4 +1,4 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { cachedClient } from './cached-client';
+import { cachedClient, retryConfig } from './cached-client';
 
-export const secretsManager = cachedClient('AWS_ENDPOINT_URL_SECRETS_MANAGER', () => new SecretsManagerClient({}));
+export const secretsManager = cachedClient('AWS_ENDPOINT_URL_SECRETS_MANAGER', () => new SecretsManagerClient(retryConfig()));

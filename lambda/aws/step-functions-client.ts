@@ -1,4 +1,4 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { cachedClient } from './cached-client';
+import { cachedClient, retryConfig } from './cached-client';
 
-export const stepFunctions = cachedClient('AWS_ENDPOINT_URL_SFN', () => new SFNClient({}));
+export const stepFunctions = cachedClient('AWS_ENDPOINT_URL_SFN', () => new SFNClient(retryConfig()));

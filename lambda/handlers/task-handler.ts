@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { RotatorError, TaskFailedError } from '../errors';
+import { AwsThrottledError, isThrottling, serviceOf } from '../aws/throttling';
 import { InvalidInputError } from '../rotation/errors';
 
 /** One operation of a function: validates its own input, returns references only. */
@@ -23,6 +24,8 @@ function summary(result: object): Record<string, unknown> {
  */
 export function explain(error: unknown, secretArn: string | undefined, operation: string): Error {
   const original = error instanceof Error ? error : new Error(String(error));
+  // One name for every throttled AWS call, whatever its service calls it: the workflow retries it later.
+  if (isThrottling(original)) return new AwsThrottledError(serviceOf(original), original.name, { secretArn, step: operation });
   if (original instanceof RotatorError && original.secretArn !== undefined) return original.atStep(operation);
   return new TaskFailedError(original, secretArn, operation);
 }

@@ -78,6 +78,8 @@ export interface DeviceTaskSettings {
   readonly ledger: () => DeviceLedger;
   /** ARNs (or partial ARNs, without the 6-character suffix) of the secrets configured as privileged accounts. */
   readonly privilegedSecrets: () => readonly string[];
+  /** With enrollment by tag: the tag whose value (a vendor) makes a secret a privileged account of that vendor. */
+  readonly privilegedTagKey?: () => string | undefined;
 }
 
 /** The rotation's identity (AWSCURRENT's account, device, vendor and TLS trust) with another version's password. */
@@ -228,8 +230,10 @@ export class DeviceTasks {
     try {
       const [target, privileged] = await Promise.all([describeSecret(input.secretArn), describeSecret(privilegedArn)]);
       if (privileged.arn === target.arn) throw refuse('it is the rotated secret itself; name a secret holding an admin account');
-      if (!isConfigured(privileged.arn, this.settings.privilegedSecrets())) {
-        throw refuse('it is not configured as a privileged secret of this deployment (construct prop privilegedSecrets)');
+      const tagKey = this.settings.privilegedTagKey?.();
+      const taggedPrivileged = tagKey !== undefined && privileged.tags[tagKey] === current.secret.vendor;
+      if (!taggedPrivileged && !isConfigured(privileged.arn, this.settings.privilegedSecrets())) {
+        throw refuse('it is not configured as a privileged secret of this deployment (construct prop privilegedSecrets, or its privileged tag)');
       }
       admin = (await requireDeviceVersion(privileged.arn, { stage: AWSCURRENT })).secret;
     } catch (error) {

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stepFunctions } from '../aws/step-functions-client';
+import { AwsThrottledError } from '../aws/throttling';
 import { DeviceUnreachableError, SessionExpiredError } from '../device/errors';
 import { RotatorError } from '../errors';
 import { LoginBudgetExhaustedError } from '../ledger/errors';
@@ -27,6 +28,8 @@ const WORTH_ANOTHER_EXECUTION = new Set<string>([
   // Nothing was sent: the account's failed-login budget had no room. A later attempt, once the window has moved on,
   // costs nothing until the ledger allows a login.
   LoginBudgetExhaustedError.errorName,
+  // An AWS call throttled beyond the task's retries: the next attempt comes later, when the quota has room again.
+  AwsThrottledError.errorName,
   'States.Timeout',
   'States.TaskFailed',
   'Lambda.ServiceException',
@@ -121,14 +124,26 @@ async function startOrFind(stateMachineArn: string, name: string, input: string)
   }
 }
 
+/**
+ * Polls the execution until it ends. The first look waits the poll interval (about what a rotation's execution
+ * takes); later looks back off, up to 4 intervals apart, each with jitter, so that many rotations waiting at once do
+ * not poll in step against the account's DescribeExecution quota.
+ */
 async function waitForEnd(executionArn: string, request: ExecutionRequest, options: { waitFirst: boolean }): Promise<DescribeExecutionCommandOutput> {
-  if (options.waitFirst) await sleep(request.pollMs);
-  for (;;) {
+  if (options.waitFirst) await sleep(pollDelay(request.pollMs, 0));
+  for (let look = 1; ; look += 1) {
     const described = await stepFunctions().send(new DescribeExecutionCommand({ executionArn }));
     if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') return described;
-    if (request.timeLeftMs() < request.pollMs + 1_000) throw new ExecutionStillRunningError(request.secretArn, executionArn);
-    await sleep(request.pollMs);
+    const delay = pollDelay(request.pollMs, look);
+    if (request.timeLeftMs() < delay + 1_000) throw new ExecutionStillRunningError(request.secretArn, executionArn);
+    await sleep(delay);
   }
+}
+
+/** The wait before look `n` (0 = the first): the interval growing by half each look up to 4×, jittered ±25%. */
+export function pollDelay(pollMs: number, look: number, random: () => number = Math.random): number {
+  const base = Math.min(pollMs * 4, pollMs * 1.5 ** look);
+  return Math.round(base * (0.75 + random() * 0.5));
 }
 
 /** The state the execution was in when it failed, from its history; undefined if the history cannot be read. */

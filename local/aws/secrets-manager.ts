@@ -83,6 +83,18 @@ const notFound = () => new AwsServiceError('ResourceNotFoundException', "Secrets
 export interface SecretsManagerOptions {
   /** Runs the rotation function for `RotateSecret` (usually the `LocalLambda`). */
   readonly invoker?: FunctionInvoker;
+  /**
+   * As the service does, `RotateSecret` returns once the rotation is set up and runs the four steps after it
+   * (`rotationSettled` waits for them). Default: false (the steps run before `RotateSecret` returns).
+   */
+  readonly asynchronousRotation?: boolean;
+  /**
+   * How many times a failed rotation is reattempted with the same token, from createSecret, as the service does within
+   * the rotation window. Default: 0.
+   */
+  readonly rotationReattempts?: number;
+  /** Wait before each reattempt. Default: 0. */
+  readonly reattemptDelayMs?: number;
 }
 
 export class SecretsManagerStandIn implements JsonService {
@@ -90,8 +102,18 @@ export class SecretsManagerStandIn implements JsonService {
   private readonly secrets = new Map<string, Secret>();
   private readonly invoker: FunctionInvoker | undefined;
 
+  private readonly options: SecretsManagerOptions;
+  /** The rotation each secret is running in the background (asynchronous rotation). */
+  private readonly inFlight = new Map<string, Promise<void>>();
+
   constructor(options: SecretsManagerOptions = {}) {
     this.invoker = options.invoker;
+    this.options = options;
+  }
+
+  /** Resolves once the secret's rotation (if one runs in the background) has ended, reattempts included. */
+  async rotationSettled(secretId: string): Promise<void> {
+    await this.inFlight.get(this.find(secretId).arn);
   }
 
   async handle(operation: string, input: JsonInput): Promise<unknown> {
@@ -359,39 +381,66 @@ export class SecretsManagerStandIn implements JsonService {
     attach(secret, placeholder, AWSPENDING);
 
     const steps = immediately ? ALL_STEPS : (['testSecret'] as const);
-    let failure: RotationFailure | undefined;
-    for (const [index, step] of steps.entries()) {
-      const event = { Step: step, SecretId: secret.arn, ClientRequestToken: token, RotationToken: randomUUID() };
-      let result: InvocationResult;
-      try {
-        result = await invoker.invoke(lambdaArn, event);
-      } catch (error) {
-        if (index === 0) {
-          // The real call fails synchronously when it cannot invoke the function, and changes nothing.
-          secret.versions.delete(token);
-          Object.assign(secret, configBefore);
-          pendingBefore?.stages.add(AWSPENDING);
-          if (!(error instanceof AwsServiceError)) throw error;
-          throw new AwsServiceError(
-            'AccessDeniedException',
-            'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
-          );
-        }
-        const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-        result = { ok: false, errorType: name, errorMessage: message, trace: [] };
-      }
-      if (!result.ok) {
-        failure = { step, token, errorType: result.errorType, errorMessage: result.errorMessage };
-        break;
-      }
+    // The first invocation happens before RotateSecret returns: a function that cannot be invoked fails the call.
+    const first = await this.invokeStep(invoker, lambdaArn, steps[0], secret, token);
+    if ('cannotInvoke' in first) {
+      secret.versions.delete(token);
+      Object.assign(secret, configBefore);
+      pendingBefore?.stages.add(AWSPENDING);
+      if (!(first.cannotInvoke instanceof AwsServiceError)) throw first.cannotInvoke;
+      throw new AwsServiceError(
+        'AccessDeniedException',
+        'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
+      );
     }
-    if (!failure && immediately && !placeholder.stages.has(AWSCURRENT)) {
-      failure = {
-        step: 'finishSecret',
-        token,
-        errorType: 'RotationIncomplete',
-        errorMessage: `finishSecret returned, but version ${token} is not staged AWSCURRENT.`,
-      };
+    const run = this.runRotation(invoker, lambdaArn, secret, token, steps, immediately, placeholder, first);
+    if (this.options.asynchronousRotation === true) {
+      this.inFlight.set(secret.arn, run);
+      return reply;
+    }
+    await run;
+    return reply;
+  }
+
+  private async invokeStep(invoker: FunctionInvoker, lambdaArn: string, step: string, secret: Secret, token: string): Promise<InvocationResult | { cannotInvoke: unknown }> {
+    const event = { Step: step, SecretId: secret.arn, ClientRequestToken: token, RotationToken: randomUUID() };
+    try {
+      return await invoker.invoke(lambdaArn, event);
+    } catch (error) {
+      return { cannotInvoke: error };
+    }
+  }
+
+  /** The steps, then the service's reattempts of a failed rotation (same token, from createSecret). */
+  private async runRotation(
+    invoker: FunctionInvoker,
+    lambdaArn: string,
+    secret: Secret,
+    token: string,
+    steps: readonly string[],
+    immediately: boolean,
+    placeholder: Version,
+    firstResult: InvocationResult,
+  ): Promise<void> {
+    let failure: RotationFailure | undefined;
+    for (let attempt = 0; attempt <= (this.options.rotationReattempts ?? 0); attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.options.reattemptDelayMs ?? 0));
+      failure = undefined;
+      for (const [index, step] of steps.entries()) {
+        const invoked = attempt === 0 && index === 0 ? firstResult : await this.invokeStep(invoker, lambdaArn, step, secret, token);
+        const result: InvocationResult =
+          'cannotInvoke' in invoked
+            ? { ok: false, errorType: (invoked.cannotInvoke as Error).name ?? 'Error', errorMessage: String((invoked.cannotInvoke as Error).message ?? invoked.cannotInvoke), trace: [] }
+            : invoked;
+        if (!result.ok) {
+          failure = { step: step as RotationFailure['step'], token, errorType: result.errorType, errorMessage: result.errorMessage };
+          break;
+        }
+      }
+      if (!failure && immediately && !placeholder.stages.has(AWSCURRENT)) {
+        failure = { step: 'finishSecret', token, errorType: 'RotationIncomplete', errorMessage: `finishSecret returned, but version ${token} is not staged AWSCURRENT.` };
+      }
+      if (!failure || !immediately) break;
     }
     if (!immediately) {
       // A configuration test: the placeholder goes again, whatever testSecret said.
@@ -399,7 +448,6 @@ export class SecretsManagerStandIn implements JsonService {
     }
     secret.lastRotationError = failure;
     if (!failure && immediately) secret.lastRotated = new Date();
-    return reply;
   }
 
   // ---- lookups ----

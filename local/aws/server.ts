@@ -8,10 +8,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError, type FunctionInvoker, type JsonService, LOCAL_REGION } from './protocol';
+import type { Quotas } from './quotas';
 
 export interface LocalAwsOptions {
   readonly services: readonly JsonService[];
   readonly lambda?: FunctionInvoker;
+  /** API quotas (token buckets) applied to the JSON services' operations. Default: none (nothing is throttled). */
+  readonly quotas?: Quotas;
 }
 
 export interface LocalAws {
@@ -33,7 +36,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
     const target = request.headers['x-amz-target'];
     const name = typeof target === 'string' ? target : INVOKE_PATH.test((request.url ?? '').split('?')[0]) ? 'lambda.Invoke' : 'other';
     calls.set(name, (calls.get(name) ?? 0) + 1);
-    void route(request, response, services, options.lambda);
+    void route(request, response, services, options.lambda, options.quotas);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -65,6 +68,7 @@ async function route(
   response: ServerResponse,
   services: ReadonlyMap<string, JsonService>,
   lambda: FunctionInvoker | undefined,
+  quotas: Quotas | undefined,
 ): Promise<void> {
   response.setHeader('x-amzn-RequestId', randomUUID());
   try {
@@ -74,7 +78,7 @@ async function route(
     if (request.method === 'POST' && invoke) {
       await invokeFunction(request, response, decodeURIComponent(invoke[1]), body, lambda);
     } else if (request.method === 'POST' && path === '/') {
-      await callJsonService(request, response, services, body);
+      await callJsonService(request, response, services, body, quotas);
     } else {
       throw new AwsServiceError('UnknownOperationException', `No operation at ${request.method} ${path}`, 404);
     }
@@ -94,6 +98,7 @@ async function callJsonService(
   response: ServerResponse,
   services: ReadonlyMap<string, JsonService>,
   body: Buffer,
+  quotas: Quotas | undefined,
 ): Promise<void> {
   const contentType = String(request.headers['content-type'] ?? '');
   // SFN speaks JSON 1.0, Secrets Manager and KMS 1.1: answer in the caller's version.
@@ -106,6 +111,7 @@ async function callJsonService(
     const dot = target.lastIndexOf('.');
     const service = services.get(target.slice(0, dot));
     if (dot < 0 || !service) throw new AwsServiceError('UnknownOperationException', '');
+    if (quotas !== undefined && !quotas.admit(target)) throw new AwsServiceError('ThrottlingException', 'Rate exceeded');
     let input: unknown;
     try {
       input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));

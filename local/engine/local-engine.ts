@@ -11,8 +11,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createRotatorApp } from '../../infra/app';
+import { retryConfig } from '../../lambda/aws/cached-client';
 import { createTableInput, startLocalDynamoDb } from '../aws/dynamodb';
 import { KmsStandIn } from '../aws/kms';
+import { type QuotaOptions, Quotas } from '../aws/quotas';
 import { LocalLambda } from '../aws/lambda';
 import { startLocalAws } from '../aws/server';
 import { SecretsManagerStandIn } from '../aws/secrets-manager';
@@ -31,6 +33,10 @@ export interface LocalEngineOptions {
   readonly deviceRequestTimeoutMs?: number;
   /** Eventual consistency of ListExecutions and DescribeExecution (`StepFunctionsStandInOptions.listingLagMs`). Default: 0. */
   readonly listingLagMs?: number;
+  /** API quotas (token buckets, `local/aws/quotas.ts`) on every AWS call the functions make. Default: none. */
+  readonly quotas?: QuotaOptions;
+  /** Secrets Manager's reattempts of a failed rotation (same token). Default: 0. */
+  readonly rotationReattempts?: number;
 }
 
 /** The project's CDK stack, synthesized offline without bundling, as a template. */
@@ -58,12 +64,13 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
   }
   if (rotationFunctionArn === '') throw new Error('the synthesized template has no function of kind "rotation"');
 
-  const secrets = new SecretsManagerStandIn({ invoker: lambda });
+  const secrets = new SecretsManagerStandIn({ invoker: lambda, asynchronousRotation: true, rotationReattempts: options.rotationReattempts });
+  const quotas = new Quotas(options.quotas);
   const kms = new KmsStandIn({ keys: [{ keyId: SEAL_KEY_ID, description: 'seals device sessions between states' }] });
   const stepFunctions = new StepFunctionsStandIn({ invoker: lambda, retryIntervalMs: options.retryIntervalMs ?? 50, listingLagMs: options.listingLagMs });
   const stateMachineArn = stepFunctions.addStateMachine({ name: 'DevicePasswordRotator', definition: workflow.definitions.rotation });
   const consoleStateMachineArn = stepFunctions.addStateMachine({ name: 'DevicePasswordRotator-console', definition: workflow.definitions.console });
-  const server = await startLocalAws({ services: [secrets, kms, stepFunctions], lambda });
+  const server = await startLocalAws({ services: [secrets, kms, stepFunctions], lambda, quotas });
   const dynamoDb = await startLocalDynamoDb();
   await dynamoDb.createTable(createTableInput(LEDGER_TABLE, workflow.ledgerTable.properties));
 
@@ -82,10 +89,11 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
   const previous = Object.fromEntries(Object.keys(environment).map((key) => [key, process.env[key]]));
   Object.assign(process.env, environment);
 
+  // The engine's own clients retry as the functions' do: its quotas apply to them too.
   const clients = {
-    secretsManager: new SecretsManagerClient({}),
-    stepFunctions: new SFNClient({}),
-    kms: new KMSClient({}),
+    secretsManager: new SecretsManagerClient(retryConfig()),
+    stepFunctions: new SFNClient(retryConfig()),
+    kms: new KMSClient(retryConfig()),
   };
 
   async function waitForExecution(executionArn: string): Promise<DescribeExecutionCommandOutput> {
@@ -159,7 +167,10 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
       return created.ARN as string;
     },
 
-    /** `RotateSecret` as a schedule (or an operator) triggers it: Secrets Manager calls the four steps. */
+    /**
+     * `RotateSecret` as a schedule (or an operator) triggers it: Secrets Manager calls the four steps, after the call
+     * has returned (and reattempts a failed rotation when `rotationReattempts` says so); resolves once they have ended.
+     */
     async rotateSecret(secretArn: string, settings: { rotateImmediately?: boolean; rotationFunctionArn?: string } = {}): Promise<void> {
       await clients.secretsManager.send(
         new RotateSecretCommand({
@@ -169,7 +180,11 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
           RotateImmediately: settings.rotateImmediately ?? true,
         }),
       );
+      await secrets.rotationSettled(secretArn);
     },
+
+    /** The endpoint's API quotas: throttle whole services for a while, read what was throttled. */
+    quotas,
 
     /** An execution of the console state machine, as an operator starts one; resolves when it has ended. */
     runExecution: (input: Record<string, unknown>, name?: string) => startAndWait(consoleStateMachineArn, input, name),

@@ -189,8 +189,11 @@ describe('explain', () => {
     expect(explained.name).toBe('Error');
     expect(explained.message).toBe('Secret (none given), task "(none)": boom');
     expect((explained as RotatorError).secretArn).toBeUndefined();
+    // A throttled AWS call takes the one name the workflow retries on, whatever its service calls it.
     const sdk = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    expect(explain(sdk, ARN, 'describe').name).toBe('ThrottlingException');
+    expect(explain(sdk, ARN, 'describe').name).toBe('AwsThrottledError');
+    const other = Object.assign(new Error('no such thing'), { name: 'ResourceNotFoundException' });
+    expect(explain(other, ARN, 'describe').name).toBe('ResourceNotFoundException');
   });
 
   test('no password reaches the explained error, its JSON form or its cause', () => {

@@ -9,6 +9,7 @@ import { logger, type Operation, operationHandler } from '../task-handler';
 export const deviceTaskSettings: DeviceTaskSettings = {
   ledger: ledgerFromEnv,
   privilegedSecrets: () => privilegedSecretsFromEnv(),
+  privilegedTagKey: () => process.env.PRIVILEGED_TAG_KEY || undefined,
 };
 
 /** `PRIVILEGED_SECRETS`: a JSON array of secret ARNs (or partial ARNs) configured as privileged accounts. */
