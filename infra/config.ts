@@ -1,3 +1,4 @@
+import { isKnownVendor } from '../lambda/vendors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
@@ -24,7 +25,7 @@ export interface RotatorConfig {
   /** Where the stack goes. Default: the account and region of the secrets (none: environment-agnostic). */
   readonly env?: { readonly account: string; readonly region: string };
   /** The device secrets to rotate (may be empty). */
-  readonly secrets: readonly { readonly arn: string; readonly schedule?: RotationScheduleSetting }[];
+  readonly secrets: readonly { readonly arn: string; readonly schedule?: RotationScheduleSetting; readonly vendor?: string }[];
   /** Secrets the device functions may read but nothing rotates or writes (e.g. an admin account's). */
   readonly privilegedSecretArns?: readonly string[];
   /** Schedule of the secrets that set none. Default: every 30 days. */
@@ -134,7 +135,7 @@ const configSchema = z
         region: z.string().regex(new RegExp(`^${REGION}$`), { error: 'must be an AWS region such as eu-west-1' }),
       })
       .optional(),
-    secrets: z.array(z.strictObject({ arn: secretArn, schedule: schedule.optional() })),
+    secrets: z.array(z.strictObject({ arn: secretArn, schedule: schedule.optional(), vendor: z.string().refine(isKnownVendor, { error: 'must be a vendor this rotator knows' }).optional() })),
     privilegedSecretArns: z.array(secretArn).optional(),
     schedule: schedule.optional(),
     enrollment: z

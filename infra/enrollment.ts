@@ -42,7 +42,9 @@ export const DEFAULT_ENROLLMENT_TAG_KEY = 'device-password-rotator:vendor';
 /** The listed secrets, as one JSON file the enrollment function reads (one asset, whatever the number). */
 function listedSecretsAsset(scope: Construct, listed: readonly ListedSecret[]): s3assets.Asset | undefined {
   if (listed.length === 0) return undefined;
-  const resolved = listed.map((entry) => ({ arn: Stack.of(scope).resolve(entry.arn) as unknown, vendor: entry.vendor, rules: entry.rules }));
+  // As RotateSecret takes them (the L1 property names are camelCase).
+  const rules = (r: ListedSecret['rules']) => ({ ScheduleExpression: r.scheduleExpression, Duration: r.duration, AutomaticallyAfterDays: r.automaticallyAfterDays });
+  const resolved = listed.map((entry) => ({ arn: Stack.of(scope).resolve(entry.arn) as unknown, vendor: entry.vendor, rules: JSON.parse(JSON.stringify(rules(entry.rules))) as unknown }));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rotator-listed-'));
   writeFileSync(path.join(dir, 'listed-secrets.json'), JSON.stringify(resolved));
   return new s3assets.Asset(scope, 'ListedSecrets', { path: path.join(dir, 'listed-secrets.json') });

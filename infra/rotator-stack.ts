@@ -27,7 +27,7 @@ export interface RotatorStackProps extends StackProps {
    *
    * @default - none: the machinery is deployed and rotates nothing
    */
-  readonly secrets?: readonly { readonly arn: string; readonly schedule?: RotationScheduleSetting }[];
+  readonly secrets?: readonly { readonly arn: string; readonly schedule?: RotationScheduleSetting; readonly vendor?: string }[];
   /** See `DevicePasswordRotatorProps.schedule`. */
   readonly schedule?: RotationScheduleSetting;
   /** Secrets the device functions may read (not rotated), by ARN. */
@@ -88,6 +88,7 @@ export class RotatorStack extends Stack {
       secrets: (props.secrets ?? []).map((entry, i) => ({
         secret: importSecret(this, `Secret${i}`, entry.arn),
         schedule: entry.schedule,
+        vendor: entry.vendor,
       })),
       schedule: props.schedule,
       privilegedSecrets: (props.privilegedSecretArns ?? []).map((arn, i) => importSecret(this, `PrivilegedSecret${i}`, arn)),

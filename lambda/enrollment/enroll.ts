@@ -4,11 +4,13 @@ import {
   ListSecretsCommand,
   ResourceNotFoundException,
   RotateSecretCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { secretsManager } from '../aws/secrets-manager-client';
 import { AWSCURRENT, readDeviceSecret } from '../aws/secret-versions';
 import { isKnownVendor } from '../vendors';
-import { spreadSchedule } from './schedule-spread';
+import { type RotationRules, spreadSchedule } from './schedule-spread';
 
 /** What enrollment needs to know (the construct sets it in the function's environment). */
 export interface EnrollmentSettings {
@@ -34,7 +36,7 @@ function tagOf(described: DescribeSecretCommandOutput, key: string): string | un
  * (`RotateImmediately=false`: Secrets Manager runs testSecret alone, a login check that changes nothing). A secret
  * already so configured is left alone. Nothing here reads or logs a password beyond validating the secret.
  */
-export async function enrollSecret(secretId: string, settings: EnrollmentSettings): Promise<EnrollmentOutcome> {
+export async function enrollSecret(secretId: string, settings: EnrollmentSettings, rulesGiven?: RotationRules): Promise<EnrollmentOutcome> {
   let described: DescribeSecretCommandOutput;
   try {
     described = await secretsManager().send(new DescribeSecretCommand({ SecretId: secretId }));
@@ -56,7 +58,7 @@ export async function enrollSecret(secretId: string, settings: EnrollmentSetting
   if (content.vendor !== vendor) {
     return { secretArn, outcome: 'refused', reason: `its content names vendor "${content.vendor}" but its tag ${settings.tagKey} says "${vendor}": fix one of them` };
   }
-  const rules = spreadSchedule(secretArn, settings.rotateEveryDays, settings.windowHours);
+  const rules = rulesGiven ?? spreadSchedule(secretArn, settings.rotateEveryDays, settings.windowHours);
   const configured =
     described.RotationEnabled === true &&
     described.RotationLambdaARN === settings.rotationFunctionArn &&
@@ -69,9 +71,35 @@ export async function enrollSecret(secretId: string, settings: EnrollmentSetting
   return { secretArn, outcome: 'enrolled' };
 }
 
-/** The periodic reconcile: every secret carrying the tag, page by page, enrolled (or left alone when it already is). */
-export async function reconcileAll(settings: EnrollmentSettings): Promise<EnrollmentOutcome[]> {
+/** A secret the deployment lists (beyond the construct's explicit-grant limit), with its vendor and schedule. */
+export interface ListedSecret {
+  readonly arn: string;
+  readonly vendor: string;
+  readonly rules?: { readonly ScheduleExpression?: string; readonly Duration?: string; readonly AutomaticallyAfterDays?: number };
+}
+
+/**
+ * A listed secret: tagged with its vendor (what enrolls it, and what the functions' grants match), then enrolled as a
+ * tagged one, with the schedule the deployment gives it. Refused (its content is another vendor's, or not a device
+ * secret): the tag comes off again, so that no function may read it.
+ */
+export async function enrollListed(entry: ListedSecret, settings: EnrollmentSettings): Promise<EnrollmentOutcome> {
+  await secretsManager().send(new TagResourceCommand({ SecretId: entry.arn, Tags: [{ Key: settings.tagKey, Value: entry.vendor }] }));
+  const outcome = await enrollSecret(entry.arn, settings, entry.rules as RotationRules | undefined);
+  if (outcome.outcome === 'refused') await secretsManager().send(new UntagResourceCommand({ SecretId: entry.arn, TagKeys: [settings.tagKey] }));
+  return outcome;
+}
+
+/** The periodic reconcile: every listed secret, then every secret carrying the tag, page by page. */
+export async function reconcileAll(settings: EnrollmentSettings, listed: readonly ListedSecret[] = []): Promise<EnrollmentOutcome[]> {
   const outcomes: EnrollmentOutcome[] = [];
+  for (const entry of listed) {
+    try {
+      outcomes.push(await enrollListed(entry, settings));
+    } catch (error) {
+      outcomes.push({ secretArn: entry.arn, outcome: 'refused', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    }
+  }
   let nextToken: string | undefined;
   do {
     const page = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'tag-key', Values: [settings.tagKey] }], MaxResults: 100, NextToken: nextToken }));

@@ -1,6 +1,8 @@
 import * as z from '../validation/zod';
 import { requiredEnv } from '../aws/required-env';
-import { type EnrollmentOutcome, type EnrollmentSettings, enrollSecret, reconcileAll } from '../enrollment/enroll';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { s3 } from '../aws/s3-client';
+import { type EnrollmentOutcome, type EnrollmentSettings, enrollSecret, type ListedSecret, reconcileAll } from '../enrollment/enroll';
 import { logger, operationHandler } from './task-handler';
 
 function settings(): EnrollmentSettings {
@@ -10,6 +12,15 @@ function settings(): EnrollmentSettings {
     rotateEveryDays: Number(requiredEnv('ROTATE_EVERY_DAYS')),
     windowHours: Number(process.env.ROTATION_WINDOW_HOURS ?? '2'),
   };
+}
+
+/** The secrets the deployment lists (an S3 object the construct writes, when there are more than it names itself). */
+async function listedSecrets(): Promise<ListedSecret[]> {
+  const bucket = process.env.LISTED_SECRETS_BUCKET;
+  const key = process.env.LISTED_SECRETS_KEY;
+  if (!bucket || !key) return [];
+  const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return JSON.parse((await object.Body?.transformToString()) ?? '[]') as ListedSecret[];
 }
 
 const enrollInput = z.object({ operation: z.literal('enroll'), secretId: z.string().check(z.minLength(1)) });
@@ -31,7 +42,7 @@ function report(outcomes: readonly EnrollmentOutcome[]): { enrolled: number; unc
  * rule on Secrets Manager's CloudTrail events (CreateSecret, TagResource) passes it.
  */
 export const handler = operationHandler({
-  reconcile: async () => report(await reconcileAll(settings())),
+  reconcile: async () => report(await reconcileAll(settings(), await listedSecrets())),
   enroll: async (input) => {
     const { secretId } = z.parse(enrollInput, input);
     return report([await enrollSecret(secretId, settings())]);

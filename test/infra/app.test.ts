@@ -16,6 +16,22 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(emptyRoot, { recursive: true, force: true }));
 
 describe('the CDK app', () => {
+  it('synthesizes a configuration of 5,000 listed secrets (and one enrolling by tag): under 200 resources, every policy under 6,144 characters', () => {
+    const vendors = ['multitech-mpower', 'wso2-emm', 'oracle-sdwan-edge', 'oracle-unified-assurance'];
+    const config = {
+      env: { account: ACCOUNT, region: REGION },
+      secrets: Array.from({ length: 5_000 }, (_, n) => ({ arn: secretArn(`fleet/device-${n}`), vendor: vendors[n % vendors.length] })),
+      enrollment: { rotateEveryDays: 30 },
+    };
+    const { stack } = createRotatorApp({ context: { ...TEST_CONTEXT, rotator: config }, env: {}, rootDir: emptyRoot });
+    const resources = Template.fromStack(stack).toJSON().Resources;
+    expect(Object.keys(resources).length).toBeLessThan(200);
+    for (const [id, policy] of resourcesOfType(resources, 'AWS::IAM::Policy')) {
+      expect({ id, under: JSON.stringify(policy.Properties!.PolicyDocument).length < 6_144 }).toEqual({ id, under: true });
+    }
+    expect(resourcesOfType(resources, 'AWS::SecretsManager::RotationSchedule')).toEqual([]);
+  });
+
   it('with no configuration, synthesizes the machinery with no secrets, environment-agnostic, and cdk-nag passes', () => {
     const { stack, loaded } = createRotatorApp({ context: TEST_CONTEXT, env: {}, rootDir: emptyRoot });
     expect(loaded).toEqual({ config: undefined, source: 'none' });

@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { Duration } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DevicePasswordRotator } from '../../infra/device-password-rotator';
 import { DEFAULT_ENROLLMENT_TAG_KEY } from '../../infra/enrollment';
 import { VENDOR_MODULES } from '../../lambda/vendors';
@@ -46,4 +47,41 @@ test('the enrollment function is triggered daily and by CreateSecret and TagReso
   const names = rules.flatMap((rule) => rule.EventPattern?.detail?.eventName ?? []);
   expect(names.sort()).toEqual(['CreateSecret', 'TagResource']);
   expect(built.rotator.enrollmentFunction).toBeDefined();
+});
+
+describe('5,000 secrets listed explicitly', () => {
+  const VENDOR_IDS = VENDOR_MODULES.map((module) => module.id);
+  const arn = (n: number) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:fleet/device-${String(n).padStart(5, '0')}-AbCd${String(n % 100).padStart(2, '0')}`;
+  function buildListed(count: number) {
+    const { stack } = nagCheckedStack();
+    const rotator = new DevicePasswordRotator(stack, 'Rotator', {
+      secrets: Array.from({ length: count }, (_, n) => ({
+        secret: secretsmanager.Secret.fromSecretCompleteArn(stack, `Secret${n}`, arn(n)),
+        vendor: VENDOR_IDS[n % VENDOR_IDS.length],
+      })),
+    });
+    return { rotator, resources: Template.fromStack(stack).toJSON().Resources as Resources };
+  }
+  const listed = buildListed(5_000);
+
+  test('synthesize with fewer than 200 resources and every IAM policy document under 6,144 characters', () => {
+    expect(Object.keys(listed.resources).length).toBeLessThan(200);
+    for (const [id, policy] of resourcesOfType(listed.resources, 'AWS::IAM::Policy')) {
+      expect({ id, size: JSON.stringify(policy.Properties!.PolicyDocument).length < 6_144 }).toEqual({ id, size: true });
+    }
+    expect(resourcesOfType(listed.resources, 'AWS::SecretsManager::RotationSchedule')).toHaveLength(0);
+    // No policy names a listed secret: the grants are by tag, which the enrollment function sets from the list.
+    expect(JSON.stringify(resourcesOfType(listed.resources, 'AWS::IAM::Policy'))).not.toContain('fleet/device-');
+    expect(listed.rotator.enrollmentFunction).toBeDefined();
+  });
+
+  test('a list longer than the explicit-grant limit needs each secret\'s vendor', () => {
+    const { stack } = nagCheckedStack();
+    expect(
+      () =>
+        new DevicePasswordRotator(stack, 'Rotator', {
+          secrets: Array.from({ length: 21 }, (_, n) => ({ secret: secretsmanager.Secret.fromSecretCompleteArn(stack, `S${n}`, arn(n)) })),
+        }),
+    ).toThrow(/secrets\[0\] needs its vendor: beyond 20 listed secrets, each is enrolled by tag/);
+  });
 });

@@ -5,9 +5,11 @@ import {
   ResourceNotFoundException,
   RotateSecretCommand,
   SecretsManagerClient,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { enrollSecret, reconcileAll } from '../../../lambda/enrollment/enroll';
+import { enrollListed, enrollSecret, reconcileAll } from '../../../lambda/enrollment/enroll';
 import { spreadSchedule } from '../../../lambda/enrollment/schedule-spread';
 
 const TAG = 'device-password-rotator:vendor';
@@ -87,5 +89,37 @@ describe('enrolling a secret', () => {
     const outcomes = await reconcileAll(settings);
     expect(outcomes.map((o) => o.outcome)).toEqual(['enrolled', 'unchanged', 'refused']);
     expect(sm.commandCalls(ListSecretsCommand)[0].args[0].input.Filters).toEqual([{ Key: 'tag-key', Values: [TAG] }]);
+  });
+});
+
+describe('listed secrets (beyond the construct\'s explicit-grant limit)', () => {
+  test('tagged with their vendor, then enrolled with the schedule the deployment gives them', async () => {
+    secret(20, { tag: 'oracle-sdwan-edge' });
+    sm.on(TagResourceCommand).resolves({});
+    sm.on(RotateSecretCommand).resolves({});
+    const rules = { ScheduleExpression: 'rate(7 days)', Duration: '3h' };
+    expect(await enrollListed({ arn: arn(20), vendor: 'oracle-sdwan-edge', rules }, settings)).toEqual({ secretArn: arn(20), outcome: 'enrolled' });
+    expect(sm.commandCalls(TagResourceCommand)[0].args[0].input).toEqual({ SecretId: arn(20), Tags: [{ Key: TAG, Value: 'oracle-sdwan-edge' }] });
+    expect(sm.commandCalls(RotateSecretCommand)[0].args[0].input.RotationRules).toEqual(rules);
+    expect(sm.commandCalls(UntagResourceCommand)).toHaveLength(0);
+  });
+
+  test('a listed secret whose content is another vendor\'s loses the tag again, so that no function may read it', async () => {
+    secret(21, { tag: 'oracle-sdwan-edge', content: value('wso2-emm') });
+    sm.on(TagResourceCommand).resolves({});
+    sm.on(UntagResourceCommand).resolves({});
+    const outcome = await enrollListed({ arn: arn(21), vendor: 'oracle-sdwan-edge' }, settings);
+    expect(outcome.outcome).toBe('refused');
+    expect(sm.commandCalls(UntagResourceCommand)[0].args[0].input).toEqual({ SecretId: arn(21), TagKeys: [TAG] });
+    expect(sm.commandCalls(RotateSecretCommand)).toHaveLength(0);
+  });
+
+  test('reconcile enrolls the listed secrets, then the tagged ones', async () => {
+    secret(22, { tag: 'wso2-emm' });
+    sm.on(TagResourceCommand).resolves({});
+    sm.on(RotateSecretCommand).resolves({});
+    sm.on(ListSecretsCommand).resolves({ SecretList: [] });
+    const outcomes = await reconcileAll(settings, [{ arn: arn(22), vendor: 'wso2-emm' }]);
+    expect(outcomes).toEqual([{ secretArn: arn(22), outcome: 'enrolled' }]);
   });
 });
