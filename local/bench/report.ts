@@ -1,4 +1,5 @@
 import type { BenchResults } from './run';
+import { fleetCeilings } from './fleet-ceiling';
 import { callsTo } from './stats';
 
 /** A Markdown table: readable as text, rendered in README. */
@@ -130,7 +131,21 @@ function fleetSection(results: BenchResults): string[] {
       ],
     ),
     ...fleet.failures.slice(0, 5).map((failure) => `- ${failure.secret}: ${failure.problem}`),
+    '',
+    ceilingLine(fleet.apiCallsPerRotation),
   ];
+}
+
+/** The largest fleet per 4-hour rotation window that the measured calls per rotation support, quota by quota. */
+function ceilingLine(apiCallsPerRotation: Readonly<Record<string, number>>): string {
+  const ceilings = fleetCeilings(apiCallsPerRotation, 4);
+  if (ceilings.length === 0) return '';
+  const [binding, ...others] = ceilings;
+  return (
+    `**Fleet ceiling** per 4-hour window at the published us-east-1 quotas, from the calls a rotation made here: ` +
+    `${binding.rotationsPerWindow.toLocaleString('en-US')} secrets, bound first by ${binding.quota} (${binding.rate}/s, ${binding.callsPerRotation.toFixed(1)} per rotation)` +
+    `${others.length > 0 ? `; then ${others.slice(0, 2).map((c) => `${c.quota} ${c.rotationsPerWindow.toLocaleString('en-US')}`).join(', ')}` : ''}.`
+  );
 }
 
 /** The short report: one table per part, with the machine and the targets (✓ met, ✗ missed). */
