@@ -13,6 +13,13 @@ import type { WorkflowArns } from './state-machines';
  */
 export const SEAL_PURPOSE = 'device-session';
 
+/** The secrets' customer-managed keys, for these actions, only through Secrets Manager and only for these secrets. */
+function grantSecretsKeys(fn: lambda.Function, secrets: RotatorSecrets, sid: string, actions: string[], arns: string[]): void {
+  for (const secretsKey of secrets.secretsKeys) {
+    fn.role!.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources: [secretsKey.keyArn], conditions: viaSecretsManager(fn, arns) }));
+  }
+}
+
 function viaSecretsManager(scope: lambda.IFunction, arns: string[]) {
   return {
     StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(scope).region}.amazonaws.com` },
@@ -37,16 +44,7 @@ export function grantRotationFunction(fn: lambda.Function, secrets: RotatorSecre
         conditions: { StringEquals: { [`aws:ResourceTag/${secrets.tagged.tagKey}`]: [...vendorIds] } },
       }),
     );
-    for (const secretsKey of secrets.secretsKeys) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'UseTheSecretsKeyForTaggedSecrets',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [secretsKey.keyArn],
-          conditions: viaSecretsManager(fn, [secrets.tagged.anySecret]),
-        }),
-      );
-    }
+    grantSecretsKeys(fn, secrets, 'UseTheSecretsKeyForTaggedSecrets', ['kms:Decrypt', 'kms:GenerateDataKey'], [secrets.tagged.anySecret]);
   }
   if (secrets.rotatedArns.length > 0) {
     role.addToPrincipalPolicy(
@@ -56,16 +54,7 @@ export function grantRotationFunction(fn: lambda.Function, secrets: RotatorSecre
         resources: secrets.rotatedArns,
       }),
     );
-    for (const secretsKey of secrets.secretsKeys) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'UseTheSecretsKeyThroughSecretsManager',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [secretsKey.keyArn],
-          conditions: viaSecretsManager(fn, secrets.rotatedArns),
-        }),
-      );
-    }
+    grantSecretsKeys(fn, secrets, 'UseTheSecretsKeyThroughSecretsManager', ['kms:Decrypt', 'kms:GenerateDataKey'], secrets.rotatedArns);
   }
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'GeneratePasswords', actions: ['secretsmanager:GetRandomPassword'], resources: ['*'] }));
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'StartTheWorkflow', actions: ['states:StartExecution'], resources: [workflow.rotation.arn] }));
@@ -118,31 +107,13 @@ export function grantDeviceFunction(fn: lambda.Function, secrets: RotatorSecrets
         }),
       );
     }
-    for (const secretsKey of secrets.secretsKeys) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'DecryptTaggedSecretsThroughSecretsManager',
-          actions: ['kms:Decrypt'],
-          resources: [secretsKey.keyArn],
-          conditions: viaSecretsManager(fn, [secrets.tagged.anySecret]),
-        }),
-      );
-    }
+    grantSecretsKeys(fn, secrets, 'DecryptTaggedSecretsThroughSecretsManager', ['kms:Decrypt'], [secrets.tagged.anySecret]);
   }
   if (secrets.readableArns.length > 0) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadTheDeviceSecrets', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: secrets.readableArns }),
     );
-    for (const secretsKey of secrets.secretsKeys) {
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'DecryptTheSecretsThroughSecretsManager',
-          actions: ['kms:Decrypt'],
-          resources: [secretsKey.keyArn],
-          conditions: viaSecretsManager(fn, secrets.readableArns),
-        }),
-      );
-    }
+    grantSecretsKeys(fn, secrets, 'DecryptTheSecretsThroughSecretsManager', ['kms:Decrypt'], secrets.readableArns);
   }
   const sealable = secrets.tagged === undefined ? secrets.rotatedArns : [secrets.tagged.anySecret];
   if (sealable.length > 0) {
