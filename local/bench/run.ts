@@ -5,6 +5,7 @@
  *   npm run bench -- --only rotation,cold-start     a part: rotation | cold-start | fleet
  *   npm run bench -- --latency 20 --runs 5          simulated device latency per request (ms), measured rotations per vendor
  *   npm run bench -- --devices 1000 --concurrency 32   the fleet run
+ *   npm run bench -- --only fleet --poll-ms 2000        the rotation function polling as in AWS (default 20 ms here)
  *   npm run bench -- --out results.json             where the JSON goes (default .local/bench/results.json)
  *   npm run bench -- --readme                       also write the tables into README.md (between the bench markers)
  *
@@ -97,8 +98,8 @@ async function rotationPart(latencyMs: number, runs: number, log: (line: string)
   return { latencyMs, runs, results, fixedOverheadMs, perRequestRatio };
 }
 
-async function fleetPart(devices: number, concurrency: number, latencyMs: number, log: (line: string) => void): Promise<FleetResult> {
-  const engine = await startLocalEngine();
+async function fleetPart(devices: number, concurrency: number, latencyMs: number, log: (line: string) => void, pollMs?: number): Promise<FleetResult> {
+  const engine = await startLocalEngine({ pollMs });
   try {
     return await runFleet(engine, { devices, concurrency, latencyMs, log });
   } finally {
@@ -125,7 +126,7 @@ function integerOption(value: string | undefined, fallback: number, name: string
 }
 
 export async function main(argv: string[], print: (text: string) => void = console.log): Promise<number> {
-  let settings: { parts: Part[]; latencyMs: number; runs: number; devices: number; concurrency: number; out: string; readme: boolean };
+  let settings: { parts: Part[]; latencyMs: number; runs: number; devices: number; concurrency: number; pollMs?: number; out: string; readme: boolean };
   try {
     const { values } = parseArgs({
       args: argv,
@@ -135,6 +136,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
         runs: { type: 'string' },
         devices: { type: 'string' },
         concurrency: { type: 'string' },
+        'poll-ms': { type: 'string' },
         out: { type: 'string' },
         readme: { type: 'boolean' },
       },
@@ -148,11 +150,12 @@ export async function main(argv: string[], print: (text: string) => void = conso
       runs: integerOption(values.runs, 5, 'runs', 1),
       devices: integerOption(values.devices, 1000, 'devices', 1),
       concurrency: integerOption(values.concurrency, 32, 'concurrency', 1),
+      pollMs: values['poll-ms'] === undefined ? undefined : integerOption(values['poll-ms'], 20, 'poll-ms', 1),
       out: resolve(values.out ?? join('.local', 'bench', 'results.json')),
       readme: values.readme === true,
     };
   } catch (error) {
-    print(`${(error as Error).message}\nUsage: npm run bench [-- --only rotation,cold-start,fleet --latency 20 --runs 5 --devices 1000 --concurrency 32 --out <file> --readme]`);
+    print(`${(error as Error).message}\nUsage: npm run bench [-- --only rotation,cold-start,fleet --latency 20 --runs 5 --devices 1000 --concurrency 32 --poll-ms 20 --out <file> --readme]`);
     return 2;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -164,7 +167,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
     if (settings.parts.includes('rotation')) results = { ...results, rotation: await rotationPart(settings.latencyMs, settings.runs, log) };
     if (settings.parts.includes('cold-start')) results = { ...results, coldStart: await measureColdStart({ log }) };
     if (settings.parts.includes('fleet')) {
-      results = { ...results, fleet: await fleetPart(settings.devices, settings.concurrency, settings.latencyMs, log) };
+      results = { ...results, fleet: await fleetPart(settings.devices, settings.concurrency, settings.latencyMs, log, settings.pollMs) };
     }
   } catch (error) {
     print(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
