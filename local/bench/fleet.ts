@@ -38,6 +38,10 @@ export interface FleetResult {
   };
   /** Devices on their new password, with AWSCURRENT = device password and AWSPREVIOUS = the old one. */
   readonly onNewPassword: number;
+  /** Secrets left with AWSPENDING on a version that is not AWSCURRENT: rotations stuck (must be 0). */
+  readonly stuck: number;
+  /** AWS calls the local quotas throttled during the run, which the retries absorbed. */
+  readonly throttledCalls: number;
   readonly failures: ReadonlyArray<{ readonly secret: string; readonly problem: string }>;
   /** AWS API calls per rotation, averaged over the fleet (the concurrency guard's cost grows with what is in flight). */
   readonly apiCallsPerRotation: Readonly<Record<string, number>>;
@@ -112,6 +116,7 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
   log(`fleet: ${members.length} simulated devices and their secrets ready in ${setupSeconds.toFixed(1)} s; rotating, ${options.concurrency} at a time`);
 
   const apiBefore = engine.apiCalls();
+  const throttledBefore = Object.values(engine.quotas.throttledCalls()).reduce((sum, n) => sum + n, 0);
   const invocationsBefore = engine.lambda.invocations.length;
   const failures: Array<{ secret: string; problem: string }> = [];
   const durations: number[] = [];
@@ -143,6 +148,11 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
     const onDevice = member.device.passwordOf('admin');
     return onDevice === stored.current && stored.previous === member.initialPassword && onDevice !== member.initialPassword;
   }).length;
+  const stuck = members.filter((member) => {
+    const pending = engine.stored(member.secretArn).withStage('AWSPENDING');
+    return pending !== undefined && !pending.VersionStages.includes('AWSCURRENT');
+  }).length;
+  const throttledCalls = Object.values(engine.quotas.throttledCalls()).reduce((sum, n) => sum + n, 0) - throttledBefore;
   const apiCallsPerRotation = Object.fromEntries(
     Object.entries(callsSince(engine.apiCalls(), apiBefore)).map(([name, count]) => [name, count / members.length]),
   );
@@ -164,6 +174,8 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
       peakHeapUsedMiB: memoryPeaks.peakHeap / MiB,
     },
     onNewPassword,
+    stuck,
+    throttledCalls,
     failures,
     apiCallsPerRotation,
     lambdaInvocationsPerRotation: (engine.lambda.invocations.length - invocationsBefore) / members.length,

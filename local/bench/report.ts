@@ -117,7 +117,7 @@ function fleetSection(results: BenchResults): string[] {
     `**Fleet** — ${fleet.devices} simulated devices (${Object.entries(fleet.byVendor).map(([v, n]) => `${n} ${v}`).join(', ')}), one secret each, rotated through the local engine, ${fleet.concurrency} at a time, device latency ${fleet.latencyMs} ms. Everything (engine, stand-ins, handlers, devices) runs in one Node process.`,
     '',
     markdownTable(
-      ['devices/s', 'rotation ms (median / p95 / max)', 'peak RSS', 'peak heap', 'on the new password', 'failures', 'Step Functions API calls per rotation'],
+      ['devices/s', 'rotation ms (median / p95 / max)', 'peak RSS', 'peak heap', 'on the new password', 'failures', 'stuck', 'throttled calls absorbed', 'Step Functions API calls per rotation'],
       [
         [
           fleet.devicesPerSecond.toFixed(1),
@@ -126,6 +126,8 @@ function fleetSection(results: BenchResults): string[] {
           `${fleet.memory.peakHeapUsedMiB.toFixed(0)} MiB`,
           `${mark(fleet.onNewPassword === fleet.devices)} ${fleet.onNewPassword}/${fleet.devices}`,
           `${fleet.failures.length}`,
+          `${fleet.stuck ?? 0}`,
+          `${fleet.throttledCalls ?? 0}`,
           perRotation,
         ],
       ],
