@@ -12,7 +12,7 @@ import { useLocalEngine } from '../helpers/engine-harness';
  */
 const USER = 'admin';
 /** The published quotas, but DescribeExecution (which the rotation function polls) far lower, so that it binds. */
-const QUOTAS = PUBLISHED_QUOTAS.map((quota) => (quota.operations.includes('AWSStepFunctions.DescribeExecution') ? { ...quota, rate: 4, burst: 6 } : quota));
+const QUOTAS = PUBLISHED_QUOTAS.map((quota) => (quota.operations.includes('AWSStepFunctions.DescribeExecution') ? { ...quota, rate: 2, burst: 1 } : quota));
 const harness = useLocalEngine({ quotas: { quotas: QUOTAS }, rotationReattempts: 2 });
 
 async function device(name: string) {
@@ -46,7 +46,7 @@ test('every Secrets Manager, Step Functions and KMS call throttled for 3 s durin
   expect(grew('AWSStepFunctions.')).toBe(true);
 }, 60_000);
 
-test('six rotations at once under quotas that bind (DescribeExecution at 4/s): all complete, each device changes once', async () => {
+test('six rotations at once under quotas that bind (DescribeExecution at 2/s, burst 1): all complete, each device changes once', async () => {
   const { engine } = harness;
   const devices = await Promise.all(Array.from({ length: 6 }, (_, i) => device(`throttled/fleet-${i}`)));
   const before = engine.quotas.throttledCalls()['AWSStepFunctions.DescribeExecution'] ?? 0;
@@ -60,14 +60,14 @@ test('six rotations at once under quotas that bind (DescribeExecution at 4/s): a
   expect(engine.quotas.throttledCalls()['AWSStepFunctions.DescribeExecution'] ?? 0).toBeGreaterThan(before);
 }, 120_000);
 
-test('a small fleet (12 secrets, every vendor) under those quotas, with listings lagging 500 ms: no failure, nothing stuck, throttling absorbed', async () => {
+test('a small fleet (8 secrets, every vendor) under those quotas, with listings lagging 500 ms: no failure, nothing stuck, throttling absorbed', async () => {
   const { engine } = harness;
   engine.stepFunctions.listingLagMs = 500;
   try {
-    const result = await runFleet(engine, { devices: 12, concurrency: 6, latencyMs: 0 });
+    const result = await runFleet(engine, { devices: 8, concurrency: 4, latencyMs: 0 });
     for (const arn of engine.secrets.secretArns()) harness.secretsSeen.push(...engine.stored(arn).all);
     expect(result.failures).toEqual([]);
-    expect(result.onNewPassword).toBe(12);
+    expect(result.onNewPassword).toBe(8);
     expect(result.stuck).toBe(0);
     expect(result.throttledCalls).toBeGreaterThan(0);
   } finally {
