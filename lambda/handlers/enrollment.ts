@@ -3,6 +3,7 @@ import { requiredEnv } from '../aws/required-env';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../aws/s3-client';
 import { type EnrollmentOutcome, type EnrollmentSettings, enrollSecret, type ListedSecret, reconcileAll } from '../enrollment/enroll';
+import { parseInput } from '../rotation/task-input';
 import { logger, operationHandler } from './task-handler';
 
 function settings(): EnrollmentSettings {
@@ -44,7 +45,7 @@ function report(outcomes: readonly EnrollmentOutcome[]): { enrolled: number; unc
 export const handler = operationHandler({
   reconcile: async () => report(await reconcileAll(settings(), await listedSecrets())),
   enroll: async (input) => {
-    const { secretId } = z.parse(enrollInput, input);
+    const { secretId } = parseInput(enrollInput, input, 'enroll input');
     return report([await enrollSecret(secretId, settings())]);
   },
 });

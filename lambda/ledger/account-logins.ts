@@ -63,13 +63,9 @@ export class AccountLogins {
     return this.attempt(spend, run, (result) => ('error' in result ? loginCostOf(result.error) : costOfOutcome(result.value)));
   }
 
-  refusedVersions(): Promise<ReadonlySet<string>> {
-    return this.ledger.refusedVersions(this.account);
-  }
-
-  /** The version a change was last sent towards, if any (see `AccountRecord.changeSent`). */
-  async changeSentTo(): Promise<string | undefined> {
-    return (await this.ledger.read(this.account)).changeSent?.version;
+  /** The versions the device refused recently, and the version a change was last sent towards (`AccountRecord.changeSent`). */
+  searchState(): Promise<{ refused: ReadonlySet<string>; changeSentTo?: string }> {
+    return this.ledger.searchState(this.account);
   }
 
   noteChangeSent(version: string): Promise<void> {

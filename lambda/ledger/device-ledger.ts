@@ -90,9 +90,15 @@ export class DeviceLedger {
 
   /** Versions whose password the device refused within the refusal memory. */
   async refusedVersions(account: AccountIdentity): Promise<ReadonlySet<string>> {
-    const { refused } = await this.read(account);
+    return (await this.searchState(account)).refused;
+  }
+
+  /** What a search for the version on the device needs, from one read: the recent refusals, the last change sent. */
+  async searchState(account: AccountIdentity): Promise<{ refused: ReadonlySet<string>; changeSentTo?: string }> {
+    const record = await this.read(account);
     const since = this.now() - this.refusalMemoryMs;
-    return new Set(Object.entries(refused).filter(([, at]) => at > since).map(([version]) => version));
+    const refused = new Set(Object.entries(record.refused).filter(([, at]) => at > since).map(([version]) => version));
+    return { refused, changeSentTo: record.changeSent?.version };
   }
 
   /**

@@ -100,9 +100,9 @@ export class DeviceTasks {
   ) {}
 
   /** The logins of AWSCURRENT's account, charged to its lockout budget. */
-  loginsOf(secretArnValue: string, current: DeviceSecret, by: string | undefined): AccountLogins {
+  loginsOf(secretArnValue: string, current: DeviceSecret, by: string | undefined, client: DeviceClient): AccountLogins {
     // A request that timed out may still reach the device up to about one more deadline later.
-    const lateMs = 2 * (this.clientFor(current).endpoint.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    const lateMs = 2 * (client.endpoint.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     return new AccountLogins(this.settings.ledger(), secretArnValue, accountOf(current), lockoutOf(current), by ?? 'an unnamed caller', lateMs);
   }
 
@@ -146,9 +146,9 @@ export class DeviceTasks {
           'Remove its AWSPENDING label, then rotate again',
       );
     }
-    const logins = this.loginsOf(input.secretArn, current.secret, input.execution);
-    const [refused, changeSentTo] = await Promise.all([logins.refusedVersions(), logins.changeSentTo()]);
     const client = this.clientFor(current.secret);
+    const logins = this.loginsOf(input.secretArn, current.secret, input.execution, client);
+    const { refused, changeSentTo } = await logins.searchState();
     const candidates: Array<[Located, () => Promise<DeviceVersion | undefined>]> = [
       ['current', async () => current],
       ['pending', async () => pending],
@@ -260,8 +260,8 @@ export class DeviceTasks {
     const client = this.clientFor(admin);
     if (typeof client.resetPassword !== 'function') throw refuse(`vendor ${current.secret.vendor} cannot reset another user's password`);
     const reset = client.resetPassword.bind(client);
-    const adminLogins = this.loginsOf(privilegedArn, admin, input.execution);
-    await this.loginsOf(input.secretArn, current.secret, input.execution).noteChangeSent(pending.versionId);
+    const adminLogins = this.loginsOf(privilegedArn, admin, input.execution, client);
+    await this.loginsOf(input.secretArn, current.secret, input.execution, client).noteChangeSent(pending.versionId);
     await mayChangeDevice(input.secretArn, () =>
       adminLogins.call({ what: `privileged reset of ${describeAccount(accountOf(current.secret))}` }, () =>
         reset({ admin: { username: admin.username, password: admin.password }, username: current.secret.username, newPassword: pending.secret.password }),
@@ -291,8 +291,8 @@ export class DeviceTasks {
     const current = await requireDeviceVersion(input.secretArn, { stage: AWSCURRENT });
     const version = input.stage === 'pending' ? await requireDeviceVersion(input.secretArn, refOf('pending', input.token), { retryMissing: true }) : current;
     this.requireSameAccount(input.secretArn, current, version, LABELS[input.stage]);
-    const logins = this.loginsOf(input.secretArn, current.secret, input.execution);
     const client = this.clientFor(current.secret);
+    const logins = this.loginsOf(input.secretArn, current.secret, input.execution, client);
     const outcome = await logins.verify({ what: `login with ${LABELS[input.stage]}`, version: version.versionId }, () =>
       client.verifyLogin({ username: current.secret.username, password: version.secret.password }),
     );

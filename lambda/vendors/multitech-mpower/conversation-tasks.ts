@@ -108,7 +108,7 @@ export class MPowerTasks {
     // The retype is the answer that changes the password: noted in the ledger first, so that whatever happens to its
     // answer, the next search tries the pending version first.
     const changes = input.prompt === 'retype-password';
-    const logins = this.devices.loginsOf(input.secretArn, from, input.execution);
+    const logins = this.devices.loginsOf(input.secretArn, from, input.execution, client);
     if (changes) await logins.noteChangeSent(input.token);
     const step = await this.loggingOutOnFailure(client, session, [from.password, pending.password, aasId], async () => {
       try {
