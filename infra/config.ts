@@ -45,6 +45,8 @@ export interface RotatorConfig {
   readonly secretsKeyArn?: string;
   /** Enrollment by tag (README "Enrolling devices by tag"). Default: off. */
   readonly enrollment?: { readonly tagKey?: string; readonly rotateEveryDays?: number; readonly reconcileEveryHours?: number };
+  /** The heartbeat (README "Heartbeat (drift detection)"). Default: `{ "enabled": true, "everyDays": 1 }`. */
+  readonly heartbeat?: { readonly enabled?: boolean; readonly everyDays?: number };
 }
 
 export interface LoadedConfig {
@@ -145,6 +147,7 @@ const configSchema = z
         reconcileEveryHours: z.number().int().min(1).max(168).optional(),
       })
       .optional(),
+    heartbeat: z.strictObject({ enabled: z.boolean().optional(), everyDays: z.number().int().min(1).max(365).optional() }).optional(),
     vpc: z
       .strictObject({
         vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id (vpc-…)' }),

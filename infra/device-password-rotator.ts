@@ -12,6 +12,7 @@ import { vendorModules } from '../lambda/vendors';
 import { createEnrollment, type TagEnrollment } from './enrollment';
 import { createDeviceFunctions, createRotationFunction } from './functions';
 import { grantDeviceFunction, grantRotationFunction } from './grants';
+import { createHeartbeat, type HeartbeatSettings } from './heartbeat';
 import { createLedgerTable, grantLedger } from './ledger';
 import { RotatorLogGroups } from './log-groups';
 import { acknowledgeNagFindings } from './nag';
@@ -136,6 +137,15 @@ export interface DevicePasswordRotatorProps {
   readonly enrollment?: TagEnrollment;
 
   /**
+   * The heartbeat (drift detection): every enrolled secret's AWSCURRENT is checked on its device (one login within the
+   * failed-login budget, nothing changed), every `everyDays` at an hour spread by its ARN; a device that refuses it
+   * fails its execution with `DeviceDriftError`. Results are kept in the device ledger.
+   *
+   * @default - on, daily (`{ enabled: true, everyDays: 1 }`)
+   */
+  readonly heartbeat?: HeartbeatSettings;
+
+  /**
    * What happens to the device ledger table (failed-login budgets and leases of every rotated account) when it leaves
    * the stack.
    *
@@ -208,6 +218,8 @@ export class DevicePasswordRotator extends Construct {
   public readonly consoleStateMachineArn: string;
   /** The function that enrolls tagged secrets, when `enrollment` is set. */
   public readonly enrollmentFunction?: lambda.Function;
+  /** The heartbeat dispatcher, unless `heartbeat.enabled` is false. */
+  public readonly heartbeatFunction?: lambda.Function;
   /** The VPC endpoints created when `createVpcEndpoints` is set. */
   public readonly vpcEndpoints: readonly ec2.InterfaceVpcEndpoint[];
   private readonly workflow: WorkflowArns;
@@ -253,7 +265,20 @@ export class DevicePasswordRotator extends Construct {
       props.enrollment === undefined && secrets.listed.length === 0
         ? undefined
         : createEnrollment(this, { enrollment: props.enrollment ?? {}, settings: functionSettings, rotationFunction: this.rotationFunction, vendors, secretsKeys: secrets.secretsKeys, listed: secrets.listed });
-    this.vpcEndpoints = createVpcEndpoints(this, props, this.enrollmentFunction === undefined ? allFunctions : [...allFunctions, this.enrollmentFunction]);
+    this.heartbeatFunction =
+      props.heartbeat?.enabled === false
+        ? undefined
+        : createHeartbeat(this, {
+            heartbeat: props.heartbeat,
+            settings: functionSettings,
+            console: this.workflow.console,
+            key: this.encryptionKey,
+            rotationFunction: this.rotationFunction,
+            explicitSecrets: secrets.rotated.map((r) => r.ref.configuredArn),
+            tagKey: secrets.tagged?.tagKey,
+          });
+    const helpers = [this.enrollmentFunction, this.heartbeatFunction].filter((fn): fn is lambda.Function => fn !== undefined);
+    this.vpcEndpoints = createVpcEndpoints(this, props, [...allFunctions, ...helpers]);
     createRotationSchedules(this, {
       rotated: secrets.rotated,
       rotationFunction: this.rotationFunction,

@@ -19,7 +19,7 @@ export interface LogGroupSettings {
  * for these log groups only (no effect on a key given by ARN).
  */
 export class RotatorLogGroups {
-  readonly names: { stateMachine: (name: string) => string; rotation: string; enrollment: string; device: (vendor: string) => string };
+  readonly names: { stateMachine: (name: string) => string; rotation: string; enrollment: string; heartbeat: string; device: (vendor: string) => string };
 
   constructor(
     private readonly scope: Construct,
@@ -30,9 +30,10 @@ export class RotatorLogGroups {
       stateMachine: (name) => `/aws/vendedlogs/states/${name}`,
       rotation: `/${SERVICE_NAME}/${settings.baseName}/rotation`,
       enrollment: `/${SERVICE_NAME}/${settings.baseName}/enrollment`,
+      heartbeat: `/${SERVICE_NAME}/${settings.baseName}/heartbeat`,
       device: (vendor) => `/${SERVICE_NAME}/${settings.baseName}/device/${vendor}`,
     };
-    const all = [...settings.stateMachineNames.map(this.names.stateMachine), this.names.rotation, this.names.enrollment, ...settings.vendors.map(this.names.device)];
+    const all = [...settings.stateMachineNames.map(this.names.stateMachine), this.names.rotation, this.names.enrollment, this.names.heartbeat, ...settings.vendors.map(this.names.device)];
     const stack = Stack.of(scope);
     key.addToResourcePolicy(
       new iam.PolicyStatement({

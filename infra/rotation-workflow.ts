@@ -13,7 +13,8 @@ export interface RotationWorkflowProps {
   /** One device function per vendor, by vendor id. */
   readonly deviceFunctions: Readonly<Record<string, IFunction>>;
   /**
-   * Which actions this state machine runs: the operators' console (`rotate`, `verify`) or the rotation function's own
+   * Which actions this state machine runs: the operators' console (`rotate`, `verify`, `abandon`, and `heartbeat`,
+   * which the heartbeat dispatcher starts) or the rotation function's own
    * (`set`, `test`, and `verify` for `RotateSecret` without a pending value). Each is its own state machine, so that
    * IAM decides who may start which.
    */
@@ -53,7 +54,7 @@ export type WorkflowSurface = 'console' | 'rotation';
 
 /** The actions each state machine accepts in its input. */
 export const SURFACE_ACTIONS: Readonly<Record<WorkflowSurface, readonly string[]>> = {
-  console: ['rotate', 'verify'],
+  console: ['rotate', 'verify', 'abandon', 'heartbeat'],
   rotation: ['set', 'test', 'verify'],
 };
 
@@ -77,6 +78,9 @@ const p = sfn.JsonPath;
  * - `test`: verify the pending version. `verify`: verify AWSCURRENT. Neither changes anything.
  * - `rotate`: prepare (resume the pending rotation, or start one), then as `set`, then verify the pending version,
  *   then finish (AWSCURRENT moves).
+ * - `heartbeat`: verify AWSCURRENT within the budget, keep the result in the ledger (drift fails the execution).
+ * - `abandon`: a pending rotation (else nothing to abandon) under the account's lease; find which of AWSCURRENT and the
+ *   pending version the device is on; finish the rotation or remove AWSPENDING accordingly. Nothing changes the device.
  * State input and output carry references only: the secret ARN, the token, the vendor, which version works; a
  * conversation's session and `aasID` travel sealed.
  */
@@ -97,7 +101,15 @@ export function buildRotationWorkflow(scope: Construct, props: RotationWorkflowP
   const vendorChoice = new sfn.Choice(scope, 'Which vendor?');
   const vendors = props.vendors ?? vendorModules();
   for (const vendor of vendors) {
-    const branch = new BRANCHES[vendor.work]({ vendor, fn: props.deviceFunctions[vendor.id], tasks, afterDevice, maxRestarts: props.maxRestarts ?? 3, stepTimeout });
+    const branch = new BRANCHES[vendor.work]({
+      vendor,
+      fn: props.deviceFunctions[vendor.id],
+      tasks,
+      afterDevice,
+      maxRestarts: props.maxRestarts ?? 3,
+      stepTimeout,
+      operatorActions: props.surface === 'console',
+    });
     vendorChoice.when(sfn.Condition.stringEquals('$.device.vendor', vendor.id), branch);
   }
   vendorChoice.otherwise(
@@ -122,10 +134,43 @@ function afterDeviceWork(tasks: TaskFactory, props: RotationWorkflowProps): sfn.
   if (props.surface === 'console') {
     const finish = tasks.invoke('Finish rotation', props.rotationFunction, 'finish', { withToken: true }, { resultPath: p.DISCARD });
     afterDevice.when(sfn.Condition.stringEquals('$.action', 'rotate'), finish.next(release));
+    afterDevice.when(sfn.Condition.stringEquals('$.action', 'abandon'), settleAbandon(tasks, props));
+    afterDevice.when(
+      sfn.Condition.stringEquals('$.action', 'heartbeat'),
+      new sfn.Pass(scope, 'Heartbeat summary', { parameters: { 'action.$': '$.action', 'secretArn.$': '$.secretArn', 'device.$': '$.device', 'heartbeat.$': '$.heartbeat' } }),
+    );
   } else {
     afterDevice.when(sfn.Condition.stringEquals('$.action', 'set'), release);
   }
   return afterDevice.otherwise(summary);
+}
+
+/** `abandon`, once the device was seen on one version: the labels follow it (the task gives the lease back too). */
+function settleAbandon(tasks: TaskFactory, props: RotationWorkflowProps): sfn.IChainable {
+  const settle = tasks.invoke('Abandon: settle versions', props.rotationFunction, 'abandon-settle', { withToken: true, 'onDevice.$': '$.onDevice.onDevice' }, { resultPath: '$.abandoned' });
+  return settle.next(
+    new sfn.Pass(tasks.scope, 'Abandon summary', {
+      parameters: { 'action.$': '$.action', 'secretArn.$': '$.secretArn', 'outcome.$': '$.abandoned.outcome', 'versions.$': '$.abandoned' },
+    }),
+  );
+}
+
+/**
+ * `abandon`, first: is a rotation pending (taking the account's lease if so)? No: nothing to abandon, the execution
+ * ends. Yes: the pending version's token joins the state, and the vendor's branch finds which version the device is on.
+ */
+function startAbandon(tasks: TaskFactory, props: RotationWorkflowProps, vendorChoice: sfn.Choice): sfn.IChainable {
+  const scope = tasks.scope;
+  const start = tasks.invoke('Abandon: find pending rotation', props.rotationFunction, 'abandon-start', { 'secretArn.$': '$.device.secretArn' }, { resultPath: '$.abandon' });
+  const useToken = new sfn.Pass(scope, 'Use pending token', {
+    parameters: { 'action.$': '$.action', 'secretArn.$': '$.device.secretArn', 'token.$': '$.abandon.token', 'device.$': '$.device', 'restarts.$': '$.restarts' },
+  });
+  const nothing = new sfn.Pass(scope, 'Nothing to abandon', {
+    parameters: { 'action.$': '$.action', 'secretArn.$': '$.device.secretArn', 'outcome.$': '$.abandon.outcome' },
+  });
+  return start.next(
+    new sfn.Choice(scope, 'Anything to abandon?').when(sfn.Condition.booleanEquals('$.abandon.abandon', true), useToken.next(vendorChoice)).otherwise(nothing),
+  );
 }
 
 /**
@@ -152,7 +197,10 @@ function readDevice(tasks: TaskFactory, props: RotationWorkflowProps, vendorChoi
     },
   });
   return describe.next(
-    new sfn.Choice(scope, 'Rotate now?').when(sfn.Condition.stringEquals('$.action', 'rotate'), prepare.next(useToken).next(vendorChoice)).otherwise(useArn.next(vendorChoice)),
+    new sfn.Choice(scope, 'Rotate now?')
+      .when(sfn.Condition.stringEquals('$.action', 'rotate'), prepare.next(useToken).next(vendorChoice))
+      .when(sfn.Condition.stringEquals('$.action', 'abandon'), startAbandon(tasks, props, vendorChoice))
+      .otherwise(useArn.next(vendorChoice)),
   );
 }
 
@@ -163,7 +211,7 @@ function checkInput(scope: Construct, surface: WorkflowSurface, then: sfn.IChain
     error: 'InvalidExecutionInput',
     cause:
       surface === 'console'
-        ? 'The execution input must be {"action": "rotate" | "verify", "secretArn": "<secret ARN, partial ARN or name>"}.'
+        ? 'The execution input must be {"action": "rotate" | "verify" | "abandon" | "heartbeat", "secretArn": "<secret ARN, partial ARN or name>"}.'
         : 'This state machine runs the rotation function\'s own actions ("set", "test" with a "token", or "verify"); operators use the console state machine ("rotate", "verify").',
   });
   const isAction = (action: string) => sfn.Condition.stringEquals('$.action', action);

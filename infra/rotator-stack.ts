@@ -42,6 +42,8 @@ export interface RotatorStackProps extends StackProps {
   readonly secretsKeyArn?: string;
   /** See `DevicePasswordRotatorProps.enrollment`, in days and hours. @default - no enrollment by tag */
   readonly enrollment?: { readonly tagKey?: string; readonly rotateEveryDays?: number; readonly reconcileEveryHours?: number };
+  /** See `DevicePasswordRotatorProps.heartbeat`. @default - on, daily */
+  readonly heartbeat?: { readonly enabled?: boolean; readonly everyDays?: number };
 }
 
 /** A complete secret ARN ends with "-" and the 6 random characters Secrets Manager appends to the name. */
@@ -101,6 +103,7 @@ export class RotatorStack extends Stack {
               reconcileEvery: Duration.hours(props.enrollment.reconcileEveryHours ?? 24),
             },
           }),
+      heartbeat: props.heartbeat,
       vpc,
       vpcSubnets: vpc ? { subnets: vpc.privateSubnets } : undefined,
       securityGroups,

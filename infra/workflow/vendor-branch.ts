@@ -16,6 +16,8 @@ export interface VendorBranchProps {
   readonly maxRestarts: number;
   /** `TimeoutSeconds` of each question-answer state (conversation vendors). */
   readonly stepTimeout: Duration;
+  /** The console's operator actions (`heartbeat`, `abandon`) get their device tasks. */
+  readonly operatorActions?: boolean;
 }
 
 /**
@@ -38,10 +40,20 @@ export abstract class VendorBranch extends sfn.StateMachineFragment {
     this.afterChange = new sfn.Choice(props.tasks.scope, `${this.label}: Verify now?`)
       .when(sfn.Condition.stringEquals('$.action', 'set'), props.afterDevice)
       .otherwise(verifyPending);
-    this.startState = new sfn.Choice(props.tasks.scope, `${this.label}: Action`)
+    const action = new sfn.Choice(props.tasks.scope, `${this.label}: Action`)
       .when(sfn.Condition.stringEquals('$.action', 'verify'), this.verify('current'))
-      .when(sfn.Condition.stringEquals('$.action', 'test'), verifyPending)
-      .otherwise(this.buildChange());
+      .when(sfn.Condition.stringEquals('$.action', 'test'), verifyPending);
+    if (props.operatorActions === true) {
+      action.when(sfn.Condition.stringEquals('$.action', 'heartbeat'), this.loginOnly('Heartbeat', 'heartbeat', {}, '$.heartbeat'));
+      action.when(sfn.Condition.stringEquals('$.action', 'abandon'), this.loginOnly('Find version on device', 'abandon-locate', { withToken: true }, '$.onDevice'));
+    }
+    this.startState = action.otherwise(this.buildChange());
+  }
+
+  /** A device task that only logs in (changes nothing on the device), retried on transport failures, then after the device work. */
+  private loginOnly(title: string, operation: string, fields: { withToken?: boolean }, resultPath: string): sfn.IChainable {
+    const task = this.props.tasks.invoke(`${this.label}: ${title}`, this.props.fn, operation, fields, { resultPath });
+    return this.props.tasks.retryTransport(task).next(this.props.afterDevice);
   }
 
   /** The change path: its first state. Subclasses call `restartFrom` and `recoverOutOfSync`. */

@@ -15,6 +15,7 @@ import {
   type WorkflowSettings,
 } from '../rotation/rotation-steps';
 import { ledgerFromEnv } from '../ledger/ledger-env';
+import { abandonSettleInput, abandonStartInput, settleAbandon, startAbandon } from '../rotation/abandon';
 import { operationHandler } from './task-handler';
 import type { Context } from 'aws-lambda';
 
@@ -58,7 +59,7 @@ const step = (input: unknown): StepEvent => parseInput(stepEvent, input, 'rotati
 /**
  * The Secrets Manager rotation function. It never talks to a device: `setSecret` and `testSecret` hand the device
  * work to the state machine and wait for it. It also serves the state machine's own tasks: `describe` (route by vendor),
- * and `prepare` / `finish` around a console `rotate`.
+ * `prepare` / `finish` around a console `rotate`, and `abandon-start` / `abandon-settle` around a console `abandon`.
  */
 export const handler = operationHandler({
   createSecret: (input) => createSecret(step(input)),
@@ -78,4 +79,6 @@ export const handler = operationHandler({
     const { secretArn: arn, token } = parseInput(finishInput, input, 'finish input');
     return finishRotation(arn, token);
   },
+  'abandon-start': (input) => startAbandon(parseInput(abandonStartInput, input, 'abandon-start input'), leaseSettings()),
+  'abandon-settle': (input) => settleAbandon(parseInput(abandonSettleInput, input, 'abandon-settle input'), leaseSettings()),
 });

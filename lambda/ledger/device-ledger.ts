@@ -37,6 +37,26 @@ export interface AccountRecord {
    * is, that version is tried first (a change whose answer was lost most likely happened).
    */
   readonly changeSent?: { readonly version: string; readonly at: number; readonly by: string };
+  /** The last heartbeat (drift check) of the account: what the operator CLI shows. */
+  readonly lastHeartbeat?: HeartbeatRecord;
+}
+
+/**
+ * One heartbeat's result: a login with AWSCURRENT that changes nothing. `ok`: it logged in; `drifted`: the device
+ * refused AWSCURRENT (someone changed the password on the device); `skipped`: no login was sent (the failed-login budget
+ * was spent, or a rotation held the account); `error`: the check could not tell (device unreachable, answer unknown,
+ * account locked). References only: no password, token or hash of one.
+ */
+export interface HeartbeatRecord {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly outcome: 'ok' | 'drifted' | 'skipped' | 'error';
+  /** The execution that ran it. */
+  readonly executionArn: string;
+  /** The AWSCURRENT version checked, when known. */
+  readonly version?: string;
+  /** Why, in words (no secret): the error's type and message, or why it was skipped. */
+  readonly detail?: string;
 }
 
 export interface Reservation {
@@ -206,6 +226,19 @@ export class DeviceLedger {
       const { changeSent: _cleared, ...rest } = record;
       return rest;
     });
+  }
+
+  /** Keeps the result of a heartbeat as the account's last (only the newest is kept: a late writer never goes back in time). */
+  async recordHeartbeat(account: AccountIdentity, heartbeat: HeartbeatRecord): Promise<void> {
+    await this.update(account, (record) => {
+      if (record.lastHeartbeat !== undefined && record.lastHeartbeat.at > heartbeat.at) return undefined;
+      return { ...record, lastHeartbeat: heartbeat };
+    });
+  }
+
+  /** The account's last heartbeat, if any (a strongly consistent read). */
+  async lastHeartbeat(account: AccountIdentity): Promise<HeartbeatRecord | undefined> {
+    return (await this.read(account)).lastHeartbeat;
   }
 
   /** Gives the lease back, if `holder` still has it. */

@@ -119,3 +119,20 @@ export class VersionIdentityError extends RotatorError {
     );
   }
 }
+
+/**
+ * A console `abandon` changed nothing: it could not tell which stored version the device is on (neither AWSCURRENT
+ * nor the pending version logs in, the failed-login budget is spent, or a login's answer was lost). AWSCURRENT and
+ * AWSPENDING stay where they are.
+ */
+export class AbandonRefusedError extends RotatorError {
+  static override readonly errorName = 'AbandonRefusedError';
+  declare readonly secretArn: string;
+  constructor(secretArn: string, pendingVersion: string, why: string, whatToDo: string) {
+    super(
+      `Secret ${secretArn}: abandon of the pending rotation (version ${pendingVersion}) changed nothing: ${why}. ` +
+        `AWSCURRENT and AWSPENDING stay where they are. ${whatToDo}`,
+      { secretArn },
+    );
+  }
+}

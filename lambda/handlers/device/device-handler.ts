@@ -1,6 +1,8 @@
 import { changeInput, type ClientFactory, type DeviceTaskSettings, DeviceTasks, resetInput, verifyInput } from '../../rotation/device-tasks';
 import { parseInput } from '../../rotation/task-input';
 import { ledgerFromEnv } from '../../ledger/ledger-env';
+import { heartbeat, heartbeatInput } from '../../heartbeat/heartbeat-task';
+import { abandonLocateInput, locateForAbandon } from '../../rotation/abandon';
 import type { ClientOptions, DeviceClient, DeviceEndpoint } from '../../device/types';
 import { type DeviceSecret, endpointOf } from '../../secret/device-secret';
 import { logger, type Operation, operationHandler } from '../task-handler';
@@ -27,6 +29,8 @@ export function deviceOperations(clientFor: ClientFactory, settings: DeviceTaskS
     change: (input) => tasks.change(parseInput(changeInput, input, 'change input')),
     verify: (input) => tasks.verify(parseInput(verifyInput, input, 'verify input')),
     reset: (input) => tasks.reset(parseInput(resetInput, input, 'reset input')),
+    heartbeat: (input) => heartbeat(tasks, settings.ledger(), parseInput(heartbeatInput, input, 'heartbeat input')),
+    'abandon-locate': (input) => locateForAbandon(tasks, clientFor, parseInput(abandonLocateInput, input, 'abandon-locate input')),
   };
 }
 
