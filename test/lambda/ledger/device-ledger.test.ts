@@ -145,3 +145,19 @@ describe('the lease', () => {
     expect(asks.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
   });
 });
+
+describe('heartbeats', () => {
+  test('the newest heartbeat is kept beside the budget and the lease, and an older one arriving late does not replace it', async () => {
+    const l = await ledger();
+    expect(await l.lastHeartbeat(ACCOUNT)).toBeUndefined();
+    await l.acquireLease(ACCOUNT, 'exec-rotate', clock + 60_000, async () => false);
+    const newer = { at: clock, outcome: 'drifted' as const, executionArn: 'exec-2', version: 'v-1', detail: 'refused' };
+    await l.recordHeartbeat(ACCOUNT, newer);
+    await l.recordHeartbeat(ACCOUNT, { at: clock - 1000, outcome: 'ok', executionArn: 'exec-1' });
+    expect(await l.lastHeartbeat(ACCOUNT)).toEqual(newer);
+    // The rest of the record is untouched.
+    expect((await l.read(ACCOUNT)).lease?.holder).toBe('exec-rotate');
+    await l.recordHeartbeat(ACCOUNT, { at: clock + 1000, outcome: 'ok', executionArn: 'exec-3' });
+    expect((await l.lastHeartbeat(ACCOUNT))?.outcome).toBe('ok');
+  });
+});
