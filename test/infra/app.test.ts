@@ -38,7 +38,7 @@ describe('the CDK app', () => {
     expect(stack.stackName).toBe(DEFAULT_STACK_NAME);
     const resources = Template.fromStack(stack).toJSON().Resources;
     expect(resourcesOfType(resources, 'AWS::SecretsManager::RotationSchedule')).toEqual([]);
-    expect(Object.keys(functionsByKind(resources))).toHaveLength(5);
+    expect(Object.keys(functionsByKind(resources))).toHaveLength(6);
     expect(resourcesOfType(resources, 'AWS::StepFunctions::StateMachine')).toHaveLength(2);
     // Nothing reads a secret when there is none to read.
     expect(JSON.stringify(resources)).not.toContain('secretsmanager:GetSecretValue');
@@ -95,7 +95,7 @@ describe('the CDK app', () => {
   }, 60_000);
 
   // The one real bundling synth: esbuild bundles every handler locally, offline, without Docker.
-  it('bundles the five handlers with the local esbuild (slow)', () => {
+  it('bundles the six handlers with the local esbuild (slow)', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rotator-bundle-'));
     try {
       const started = Date.now();
@@ -111,7 +111,7 @@ describe('the CDK app', () => {
         expect(manifest.files[hash!].source.packaging).toBe('zip');
         return path.join(outdir, manifest.files[hash!].source.path);
       });
-      expect(assetDirs).toHaveLength(5);
+      expect(assetDirs).toHaveLength(6);
       for (const dir of assetDirs) {
         const bundle = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
         expect(fs.existsSync(path.join(dir, 'index.js.map'))).toBe(true);

@@ -67,10 +67,10 @@ beforeAll(() => {
 });
 
 const DEVICE_KINDS = VENDORS.map((vendor) => `device:${vendor}`);
-const ALL_KINDS = ['rotation', ...DEVICE_KINDS];
+const ALL_KINDS = ['rotation', 'heartbeat', ...DEVICE_KINDS];
 
 describe('functions', () => {
-  it('has the rotation function and one device function per vendor', () => {
+  it('has the rotation function, the heartbeat dispatcher and one device function per vendor', () => {
     expect(Object.keys(functionsByKind(base.resources)).sort()).toEqual([...ALL_KINDS].sort());
     expect(Object.keys(base.rotator.deviceFunctions).sort()).toEqual([...VENDORS].sort());
   });
@@ -82,7 +82,7 @@ describe('functions', () => {
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
       MemorySize: 256,
-      Timeout: kind === 'rotation' ? 900 : 60,
+      Timeout: { rotation: 900, heartbeat: 300 }[kind] ?? 60,
       LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
     });
     const logGroup = base.resources[fn.Properties!.LoggingConfig.LogGroup.Ref]!;
@@ -97,6 +97,9 @@ describe('functions', () => {
       expect(variables).toMatchObject({ FUNCTION_KIND: kind, POWERTOOLS_SERVICE_NAME: 'device-password-rotator' });
       if (kind === 'rotation') {
         expect(base.stack.resolve(base.rotator.stateMachineArn)).toEqual(variables.STATE_MACHINE_ARN);
+        expect(variables.SEAL_KEY_ID).toBeUndefined();
+      } else if (kind === 'heartbeat') {
+        expect(base.stack.resolve(base.rotator.consoleStateMachineArn)).toEqual(variables.CONSOLE_STATE_MACHINE_ARN);
         expect(variables.SEAL_KEY_ID).toBeUndefined();
       } else {
         expect(variables.SEAL_KEY_ID).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
@@ -267,7 +270,8 @@ describe('IAM: rotation function', () => {
       SourceAccount: ACCOUNT,
       FunctionName: { 'Fn::GetAtt': [rotationId, 'Arn'] },
     });
-    expect(resourcesOfType(base.resources, 'AWS::Lambda::Permission')).toHaveLength(1);
+    const onRotation = resourcesOfType(base.resources, 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties!.FunctionName).includes(rotationId));
+    expect(onRotation).toHaveLength(1);
   });
 
   it('uses a customer-managed secrets key only through Secrets Manager, only for the rotated secrets', () => {
@@ -537,5 +541,49 @@ describe('cdk-nag', () => {
       new iam.PolicyStatement({ actions: ['secretsmanager:*'], resources: [ROUTER] }),
     );
     expect(() => Template.fromStack(stack)).toThrow(/AwsSolutions-IAM5\[Action::secretsmanager:\*\]/);
+  });
+});
+
+describe('heartbeat', () => {
+  const policyOf = (resources: Record<string, any>, kind: string) => {
+    const [, fn] = functionsByKind(resources)[kind]!;
+    const roleId = fn.Properties!.Role['Fn::GetAtt'][0];
+    return resourcesOfType(resources, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties!.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement);
+  };
+
+  it('is on by default: an hourly schedule invokes the dispatcher with the event time', () => {
+    const [heartbeatId, fn] = functionsByKind(base.resources).heartbeat!;
+    expect(fn.Properties!.Environment.Variables.HEARTBEAT_EVERY_DAYS).toBe('1');
+    base.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [heartbeatId, 'Arn'] },
+          InputTransformer: { InputPathsMap: { time: '$.time' }, InputTemplate: '{"operation":"dispatch","time":<time>}' },
+        },
+      ],
+    });
+  });
+
+  it('least privilege: starts the console state machine only, never reads a secret value, lists secrets only with enrollment by tag', () => {
+    const statements = policyOf(base.resources, 'heartbeat');
+    const text = JSON.stringify(statements);
+    expect(text).not.toContain('secretsmanager:GetSecretValue');
+    expect(text).not.toContain('dynamodb:');
+    const start = statements.find((s: any) => s.Sid === 'StartHeartbeats');
+    expect(start).toMatchObject({ Action: 'states:StartExecution' });
+    expect(base.stack.resolve(base.rotator.consoleStateMachineArn)).toEqual(start.Resource);
+    expect(statements.some((s: any) => s.Action === 'secretsmanager:ListSecrets')).toBe(false);
+    const tagged = build(() => ({ enrollment: {} }));
+    expect(policyOf(tagged.resources, 'heartbeat').find((s: any) => s.Action === 'secretsmanager:ListSecrets')).toMatchObject({ Resource: '*' });
+  });
+
+  it('can be turned off, or run every N days', () => {
+    expect(functionsByKind(build(() => ({ heartbeat: { enabled: false } })).resources).heartbeat).toBeUndefined();
+    const weekly = build(() => ({ heartbeat: { everyDays: 7 } })).resources;
+    expect(functionsByKind(weekly).heartbeat![1].Properties!.Environment.Variables.HEARTBEAT_EVERY_DAYS).toBe('7');
+    expect(() => build(() => ({ heartbeat: { everyDays: 0 } }))).toThrow(/heartbeat.everyDays must be a whole number of days from 1 to 365/);
   });
 });
