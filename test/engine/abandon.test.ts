@@ -140,3 +140,16 @@ test('while a rotation runs: abandon is refused by the lease (RotationInProgress
   expect(device.passwordOf(USER)).toBe(engine.stored(secretArn).current);
   expect(device.account(USER).passwordChanges).toBe(1);
 });
+
+test('input validation stays: abandon and heartbeat need a secret, and only the console state machine runs them', async () => {
+  for (const input of [{ action: 'abandon' }, { action: 'heartbeat', secretArn: 42 }, { action: 'abandon', secretArn: ['x'] }]) {
+    const run = await engine.runExecution(input);
+    expect(run.error).toBe('InvalidExecutionInput');
+    expect(run.history.some((event) => event.type === 'TaskScheduled')).toBe(false);
+  }
+  for (const action of ['abandon', 'heartbeat']) {
+    const run = await engine.runRotationExecution({ action, secretArn: 'abandon/anything' });
+    expect(run.error).toBe('InvalidExecutionInput');
+    expect(run.history.some((event) => event.type === 'TaskScheduled')).toBe(false);
+  }
+});

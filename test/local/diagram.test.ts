@@ -98,7 +98,7 @@ describe('state machine diagram', () => {
       const checked = edges.find((edge) => edge.from === id('Check input') && edge.to === id('Start'))?.label;
       expect(checked).toBe(
         surface === 'console'
-          ? 'action is a string and secretArn is a string and (action = rotate or action = verify)'
+          ? 'action is a string and secretArn is a string and (action = rotate or action = verify or action = abandon or action = heartbeat)'
           : 'action is a string and ((secretArn is a string and action = verify) or (secretArn is a string and token is a string and (action = set or action = test)))',
       );
     });
