@@ -12,7 +12,7 @@ import { useLocalEngine } from '../helpers/engine-harness';
  * changes nothing and says why.
  */
 const USER = 'admin';
-const harness = useLocalEngine({ deviceRequestTimeoutMs: 1_000 });
+const harness = useLocalEngine({ deviceRequestTimeoutMs: 6_000 });
 let engine: LocalEngine;
 beforeAll(() => {
   engine = harness.engine;
@@ -128,9 +128,9 @@ test('while a rotation runs: abandon is refused by the lease (RotationInProgress
   harness.devices.push(device);
   const secretArn = await engine.createDeviceSecret('abandon/racing', deviceSecretFor(device, { username: USER, password }));
   await engine.rotateSecret(secretArn, { rotateImmediately: false });
-  device.injectFault({ ...CHANGE_REQUEST['oracle-unified-assurance'], fault: { kind: 'latency', ms: 600 } });
+  device.injectFault({ ...CHANGE_REQUEST['oracle-unified-assurance'], fault: { kind: 'latency', ms: 3_000 } });
   const rotation = engine.runExecution({ action: 'rotate', secretArn });
-  for (let waited = 0; (await ledger().read(accountOfDevice(device))).lease === undefined && waited < 200; waited += 1) await new Promise((r) => setTimeout(r, 10));
+  for (let waited = 0; (await ledger().read(accountOfDevice(device))).lease === undefined && waited < 1000; waited += 1) await new Promise((r) => setTimeout(r, 20));
   const run = await abandon(secretArn);
   expect(run.status).toBe('FAILED');
   expect(run.error).toBe('RotationInProgressError');
