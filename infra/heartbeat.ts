@@ -80,7 +80,8 @@ export function createHeartbeat(
   }
   new events.Rule(scope, 'HeartbeatSchedule', {
     description: 'Starts the heartbeat of the device secrets whose slot is this hour',
-    schedule: events.Schedule.rate(Duration.hours(1)),
+    // Once in every UTC hour (a rate schedule drifts across hour boundaries): the dispatch picks that hour's slots.
+    schedule: events.Schedule.cron({ minute: '5' }),
     targets: [new targets.LambdaFunction(fn, { event: events.RuleTargetInput.fromObject({ operation: 'dispatch', time: events.EventField.time }) })],
   });
   Validations.of(role).acknowledge({

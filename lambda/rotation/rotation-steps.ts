@@ -179,7 +179,7 @@ export async function describeDevice(
 ): Promise<{ secretArn: string; vendor: string; host: string; port: number }> {
   const secret = await describeSecret(secretId);
   const current = await requireDeviceSecret(secret.arn, { stage: AWSCURRENT });
-  refuseMisusedReservedName(secret.arn, execution);
+  refuseMisusedReservedName(secret.arn, secretId, execution);
   if (changesDevice(execution.action) && !secret.rotationEnabled) {
     throw new RotationStateError(secret.arn, 'rotation is not enabled on this secret (turned off on purpose?); nothing was done. Enable rotation to change its device password');
   }
@@ -196,12 +196,15 @@ export async function releaseDevice(secretArn: string, executionArn: string, led
   return { released: true };
 }
 
-/** A reserved execution name (see execution-names.ts) must be for this secret and run its purpose's action. */
-function refuseMisusedReservedName(secretArn: string, execution: { action?: string; executionArn?: string }): void {
+/**
+ * A reserved execution name (see execution-names.ts) must be for this secret and run its purpose's action. The tag may
+ * be of the resolved ARN or of the id the input gave (the heartbeat names a secret the stack lists by partial ARN so).
+ */
+function refuseMisusedReservedName(secretArn: string, givenId: string, execution: { action?: string; executionArn?: string }): void {
   const name = execution.executionArn?.split(':').pop() ?? '';
   const reserved = parseRotationExecutionName(name);
   if (reserved === undefined) return;
-  if (reserved.tag !== secretTag(secretArn) || execution.action !== ACTION_OF[reserved.purpose]) {
+  if (![secretTag(secretArn), secretTag(givenId)].includes(reserved.tag) || execution.action !== ACTION_OF[reserved.purpose]) {
     throw new RotationStateError(
       secretArn,
       `execution name "${name}" has the shape reserved for the rotation function's "${reserved.purpose}" executions of another secret or action; ` +

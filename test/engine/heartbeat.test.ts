@@ -100,23 +100,47 @@ test('a spent failed-login budget: the heartbeat is skipped, sends no login, and
   expect(emfLines('HeartbeatsSkipped').length).toBe(skippedBefore + 1);
 });
 
-test('the dispatcher starts the heartbeat of a secret due this hour, once per day however often it runs', async () => {
+test('the dispatcher starts the heartbeat of a secret due this hour (listed by partial ARN), once per day however often it runs', async () => {
   const { device, secretArn } = await deviceWithSecret('wso2-emm', 'heartbeat/dispatched');
-  const slot = heartbeatSlot(secretArn, 1);
+  const listed = secretArn.slice(0, -7); // as the stack names a secret given by partial ARN
+  const slot = heartbeatSlot(listed, 1);
   const now = new Date();
   const time = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), slot.hour, 5)).toISOString();
-  Object.assign(process.env, { CONSOLE_STATE_MACHINE_ARN: engine.consoleStateMachineArn, HEARTBEAT_EVERY_DAYS: '1', HEARTBEAT_SECRETS: JSON.stringify([secretArn]) });
+  Object.assign(process.env, { CONSOLE_STATE_MACHINE_ARN: engine.consoleStateMachineArn, HEARTBEAT_EVERY_DAYS: '1', HEARTBEAT_SECRETS: JSON.stringify([listed]) });
   const context = { getRemainingTimeInMillis: () => 60_000, functionName: 'heartbeat' } as unknown as Context;
   const first = (await heartbeatDispatcher({ operation: 'dispatch', time }, context)) as { started: number; alreadyStarted: number };
   const second = (await heartbeatDispatcher({ operation: 'dispatch', time }, context)) as { started: number; alreadyStarted: number };
   expect(first).toMatchObject({ due: 1, started: 1 });
   // While it runs, the same start returns the same execution; once it ended, ExecutionAlreadyExists: either way one.
   expect(second.started + second.alreadyStarted).toBe(1);
-  const arn = `${engine.consoleStateMachineArn.replace(':stateMachine:', ':execution:')}:${heartbeatExecutionName(secretArn, new Date(time))}`;
+  const arn = `${engine.consoleStateMachineArn.replace(':stateMachine:', ':execution:')}:${heartbeatExecutionName(listed, new Date(time))}`;
   const ended = await engine.waitForExecution(arn);
   expect(ended.status).toBe('SUCCEEDED');
+  expect(JSON.parse(ended.output ?? '{}')).toMatchObject({ secretArn, heartbeat: { outcome: 'ok' } });
   const third = (await heartbeatDispatcher({ operation: 'dispatch', time }, context)) as { started: number; alreadyStarted: number };
   expect(third).toMatchObject({ started: 0, alreadyStarted: 1 });
   expect(logins(device)).toBe(1);
   for (const key of ['CONSOLE_STATE_MACHINE_ARN', 'HEARTBEAT_EVERY_DAYS', 'HEARTBEAT_SECRETS']) delete process.env[key];
+});
+
+test('while a rotation holds the account: skipped, nothing sent (AWSCURRENT may be about to move)', async () => {
+  const { device, secretArn } = await deviceWithSecret('oracle-unified-assurance', 'heartbeat/leased');
+  await ledger().acquireLease(accountOfDevice(device), 'arn:aws:states:us-east-1:000000000000:execution:DevicePasswordRotator:set-x', Date.now() + 60_000, async () => false);
+  const run = await heartbeatOf(secretArn);
+  expect(run.status).toBe('SUCCEEDED');
+  expect(JSON.parse(run.output ?? '{}').heartbeat).toMatchObject({ outcome: 'skipped' });
+  expect((await ledger().lastHeartbeat(accountOfDevice(device)))?.detail).toContain("holds the account's lease");
+  expect(device.requests).toHaveLength(0);
+});
+
+test('a device that does not answer: the heartbeat fails with the device error and keeps "error", not "drifted"', async () => {
+  const { device, secretArn } = await deviceWithSecret('oracle-unified-assurance', 'heartbeat/unreachable');
+  await device.stop();
+  harness.devices.splice(harness.devices.indexOf(device), 1);
+  const run = await heartbeatOf(secretArn);
+  expect(run.status).toBe('FAILED');
+  expect(run.error).toBe('DeviceUnreachableError');
+  const last = await ledger().lastHeartbeat(accountOfDevice(device));
+  expect(last?.outcome).toBe('error');
+  expect(last?.detail).toMatch(/^DeviceUnreachableError: /);
 });

@@ -553,11 +553,11 @@ describe('heartbeat', () => {
       .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement);
   };
 
-  it('is on by default: an hourly schedule invokes the dispatcher with the event time', () => {
+  it('is on by default: a schedule at minute 5 of every hour invokes the dispatcher with the event time', () => {
     const [heartbeatId, fn] = functionsByKind(base.resources).heartbeat!;
     expect(fn.Properties!.Environment.Variables.HEARTBEAT_EVERY_DAYS).toBe('1');
     base.template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 hour)',
+      ScheduleExpression: 'cron(5 * * * ? *)',
       Targets: [
         {
           Arn: { 'Fn::GetAtt': [heartbeatId, 'Arn'] },
