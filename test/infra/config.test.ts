@@ -77,6 +77,13 @@ describe('parseRotatorConfig', () => {
     expect(issuesOf({ secrets: [], schedule: 30 })[0]).toMatch(/^schedule: must be "<n> days"/);
   });
 
+  it('takes the heartbeat setting, and names a bad one', () => {
+    expect(parseRotatorConfig({ secrets: [], heartbeat: { enabled: false } }, 'x').heartbeat).toEqual({ enabled: false });
+    expect(parseRotatorConfig({ secrets: [], heartbeat: { everyDays: 7 } }, 'x').heartbeat).toEqual({ everyDays: 7 });
+    expect(issuesOf({ secrets: [], heartbeat: { everyDays: 0 } }).join('\n')).toMatch(/heartbeat\.everyDays/);
+    expect(issuesOf({ secrets: [], heartbeat: { every: 2 } }).join('\n')).toMatch(/heartbeat/);
+  });
+
   it('names a missing field', () => {
     expect(issuesOf({})).toEqual(['secrets: is required']);
     expect(issuesOf({ secrets: [{}] })).toEqual(['secrets[0].arn: is required']);
