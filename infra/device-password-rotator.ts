@@ -202,7 +202,7 @@ export interface DevicePasswordRotatorProps {
 export class DevicePasswordRotator extends Construct {
   /** The rotation function's workflow (Standard): `set` and `test`. Only the rotation function may start it. */
   public readonly stateMachine: sfn.StateMachine;
-  /** The operators' workflow (Standard): `rotate` and `verify`. Grant it with `grantConsole`. */
+  /** The operators' workflow (Standard): `rotate`, `verify`, `abandon`, and the heartbeat's `heartbeat`. Grant it with `grantConsole`. */
   public readonly consoleStateMachine: sfn.StateMachine;
   /** The device ledger: per rotated account, the failed-login budget and the lease of the execution changing it. */
   public readonly ledgerTable: dynamodb.Table;
@@ -297,8 +297,8 @@ export class DevicePasswordRotator extends Construct {
   }
 
   /**
-   * Lets an operator use the console: start `rotate` and `verify` executions of the console state machine and follow
-   * them. Nothing here lets the grantee start the rotation state machine (`set`, `test`), which only the rotation
+   * Lets an operator use the console: start `rotate`, `verify`, `abandon` (and `heartbeat`) executions of the console
+   * state machine and follow them. Nothing here lets the grantee start the rotation state machine (`set`, `test`), which only the rotation
    * function may start.
    */
   grantConsole(grantee: iam.IGrantable): iam.Grant {

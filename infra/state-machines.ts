@@ -67,8 +67,8 @@ export function createStateMachine(scope: Construct, surface: WorkflowSurface, a
 }
 
 /**
- * Lets an operator use the console: start `rotate` and `verify` executions of the console state machine and follow
- * them; nothing of the rotation state machine.
+ * Lets an operator use the console: start `rotate`, `verify`, `abandon` and `heartbeat` executions of the console
+ * state machine and follow them; nothing of the rotation state machine.
  */
 export function grantConsoleTo(grantee: iam.IGrantable, console: MachineArns): iam.Grant {
   const grant = iam.Grant.addToPrincipal({ grantee, actions: ['states:StartExecution'], resourceArns: [console.arn] });
