@@ -5,6 +5,8 @@ import { DeviceLedger } from '../../lambda/ledger/device-ledger';
 import type { LocalEngine } from '../../local/engine/local-engine';
 import { CHANGE_REQUEST, deviceSecretFor, type SimulatedDevice, startSimulator } from '../../local/simulators';
 import { useLocalEngine } from '../helpers/engine-harness';
+import { handler as rotationHandler } from '../../lambda/handlers/rotation';
+import type { Context } from 'aws-lambda';
 
 /**
  * The console `abandon` of a stuck rotation, end to end through the synthesized console state machine: it finds which
@@ -59,6 +61,11 @@ test('the device is on the pending version (its change noted in the ledger): the
   expect(device.account(USER).totalFailedLogins).toBe(0);
   expect(device.account(USER).passwordChanges).toBe(0);
   expect((await ledger().read(accountOfDevice(device))).lease).toBeUndefined();
+  // The settle task run again (a retried task) changes nothing more.
+  const context = { getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+  const again = await rotationHandler({ operation: 'abandon-settle', secretArn, token: TOKEN, onDevice: 'pending', execution: run.arn }, context);
+  expect(again).toMatchObject({ outcome: 'finished', currentVersion: TOKEN, previousVersion: currentVersion });
+  expect(stages(secretArn)).toEqual({ [TOKEN]: ['AWSCURRENT'], [currentVersion]: ['AWSPREVIOUS'] });
 });
 
 test('the device is on the pending version without a note: AWSCURRENT is refused once (within the budget), then the rotation is finished', async () => {
