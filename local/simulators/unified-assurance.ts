@@ -203,6 +203,10 @@ export const unifiedAssuranceSimulatorModule: SimulatorModule = {
   vendor: 'oracle-unified-assurance',
   start: startUnifiedAssuranceSimulator,
   changeRequest: { on: 'change-password' },
+  variants: [
+    { name: 'json-refusal', options: { loginRefusal: 'json' }, source: "unconfirmed: the API's own 401 JSON envelope" },
+    { name: 'success-false', options: { loginRefusal: 'success-false' }, source: 'vendor-notes §5 [unconfirmed]: HTTP 200 with success:false' },
+  ],
   faultOperations: [
     { label: 'login', on: 'login', session: false },
     { label: 'change-password', on: 'change-password', session: true, rejects: true },

@@ -15,4 +15,6 @@ export const multitechMpower = defineVendor({
   canResetOthers: false,
   handlerEntry: 'lambda/vendors/multitech-mpower/handler.ts',
   clientModule: 'lambda/vendors/multitech-mpower/client',
+  // The password conversation's step deadline and restarts (README "Device secret format").
+  secretFields: ['conversation'],
 });
