@@ -115,7 +115,7 @@ async function tlsCheck(secret: DeviceSecret, checks: PreflightCheck[], blockers
     case 'ca-mismatch': {
       const summary = `the certificate does not match the pinned ${facts.trust === 'pin-mismatch' ? 'SHA-256' : 'CA certificate'} (${presented}): every login would fail with TlsVerificationError`;
       checks.push({ name: 'tls', status: 'fail', summary });
-      blockers.push(`${summary}; if this is the device's new certificate, write the tls block below into the secret`);
+      blockers.push(`${summary}; if this is the device's new certificate, write the tls block shown into the secret`);
       break;
     }
     case 'none': {
@@ -125,7 +125,7 @@ async function tlsCheck(secret: DeviceSecret, checks: PreflightCheck[], blockers
       }
       const summary = `no pin, and the certificate is not trusted by the public CAs (${presented}): every login would fail with TlsVerificationError`;
       checks.push({ name: 'tls', status: 'fail', summary });
-      blockers.push(`${summary}; check the fingerprint on the device, then add the tls block below to the secret`);
+      blockers.push(`${summary}; check the fingerprint on the device, then add the tls block shown to the secret`);
       break;
     }
   }

@@ -60,7 +60,8 @@ export const SDWAN_EDGE_COOKIE = 'CGISESSID';
 
 /**
  * UNCONFIRMED behaviour, all in one place (no public source shows it; built the way such a device most plausibly behaves).
- * vendor-notes §5 confirms the login message "… level: 1" (a number: the default `loginLevel`), the timestamp texts and
+ * Sources of what is confirmed: seeds/002_oracle_sdwan_edge_change_password.txt (changeLocalUserPwd, its 200 / 401 /
+ * 403 / 405 answers, `oldpwd` optional for an admin) and vendor-notes §3; vendor-notes §5 confirms the login message "… level: 1" (a number: the default `loginLevel`), the timestamp texts and
  * "Malformed JSON string in POST data", and that a 403 can mean a bad timestamp (the `sdwanLoginForbidden403` fault).
  * - the lockout: 5 failed logins within 900 s lock the account for 900 s;
  * - the password policy (`SDWAN_EDGE_DEFAULT_POLICY`);
