@@ -40,7 +40,7 @@ export const CHANGE_REQUEST: Readonly<Record<Vendor, Pick<FaultRule, 'on' | 'ski
 ) as Record<Vendor, Pick<FaultRule, 'on' | 'skip'>>;
 
 /** The simulator's default behaviour, as a variant (no options). */
-export const DEFAULT_VARIANT: SimulatorVariant = { name: 'default', options: {}, source: 'the simulator defaults' };
+export const DEFAULT_VARIANT: SimulatorVariant = { name: 'default', options: {}, source: 'the simulator defaults', changes: 'change' };
 
 /** Every selectable behaviour of a vendor's simulator: the default first, then its module's `variants`. */
 export function simulatorVariants(vendor: string): readonly SimulatorVariant[] {

@@ -423,11 +423,11 @@ export const mpowerSimulatorModule: SimulatorModule = {
   // The answer to "Retype new password", the 5th passwd call.
   changeRequest: { on: 'passwd', skip: 4 },
   variants: [
-    { name: 'plain-refusal', options: { loginRefusal: 'plain' }, source: 'unconfirmed: a refusal without the attempts count' },
-    { name: 'pam-legacy', options: { prompts: 'pam-legacy', finalWording: 'passwd' }, source: 'vendor-notes §5: PAM before 1.3.0, "(current) UNIX password: "; "passwd: " prefixes' },
-    { name: 'current-again', options: { prompts: 'current-again' }, source: 'unconfirmed: a re-authentication prompt' },
-    { name: 'pwquality-retry-3', options: { newPasswordTries: 3 }, source: 'vendor-notes §5: pam_pwquality `retry` (1 by default; 3 where configured)' },
-    { name: 'session-per-address', options: { sessionPerAddress: true }, source: 'vendor-notes §5 [weak]: older firmware, one session per user bound to its address (409)' },
+    { name: 'plain-refusal', options: { loginRefusal: 'plain' }, source: 'unconfirmed: a refusal without the attempts count' , changes: 'login' },
+    { name: 'pam-legacy', options: { prompts: 'pam-legacy', finalWording: 'passwd' }, source: 'vendor-notes §5: PAM before 1.3.0, "(current) UNIX password: "; "passwd: " prefixes' , changes: 'change' },
+    { name: 'current-again', options: { prompts: 'current-again' }, source: 'unconfirmed: a re-authentication prompt' , changes: 'change' },
+    { name: 'pwquality-retry-3', options: { newPasswordTries: 3 }, source: 'vendor-notes §5: pam_pwquality `retry` (1 by default; 3 where configured)' , changes: 'change' },
+    { name: 'session-per-address', options: { sessionPerAddress: true }, source: 'vendor-notes §5 [weak]: older firmware, one session per user bound to its address (409)' , changes: 'login' },
   ],
   fieldFaults: [
     {

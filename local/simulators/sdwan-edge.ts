@@ -297,8 +297,8 @@ export const sdwanEdgeSimulatorModule: SimulatorModule = {
   start: startSdwanEdgeSimulator,
   changeRequest: { on: 'change-password' },
   variants: [
-    { name: 'level-message-only', options: { loginLevel: 'message-only' }, source: 'vendor-notes §5: the level is told in the message ("… level: 1"); unconfirmed: without user_level fields' },
-    { name: 'level-label', options: { loginLevel: 'label' }, source: 'seeds/002_oracle_sdwan_edge_change_password.txt and vendor-notes §3: "level: admin"' },
+    { name: 'level-message-only', options: { loginLevel: 'message-only' }, source: 'vendor-notes §5: the level is told in the message ("… level: 1"); unconfirmed: without user_level fields' , changes: 'login' },
+    { name: 'level-label', options: { loginLevel: 'label' }, source: 'seeds/002_oracle_sdwan_edge_change_password.txt and vendor-notes §3: "level: admin"' , changes: 'login' },
   ],
   fieldFaults: [{ label: 'login 403 (timestamp)', rule: sdwanLoginForbidden403(), source: 'vendor-notes §5: a 403 can mean a bad or stale timestamp, at login too' }],
   faultOperations: [

@@ -45,6 +45,11 @@ export interface SimulatorVariant {
   readonly options: Readonly<Record<string, unknown>>;
   /** Where the behaviour comes from (vendor-notes section, seed file or URL), or "unconfirmed". */
   readonly source: string;
+  /**
+   * The part of the protocol it changes: the fault-matrix sample `npm test` runs on it is a password changed by hand
+   * (`login`: refusals are read in its shape) or a lost change answer (`change`: the change runs in its words).
+   */
+  readonly changes: 'login' | 'change';
 }
 
 /** A transient answer seen in the field on one request: the fault matrix runs each (`<vendor> / <label>`). */

@@ -207,8 +207,8 @@ export const unifiedAssuranceSimulatorModule: SimulatorModule = {
   start: startUnifiedAssuranceSimulator,
   changeRequest: { on: 'change-password' },
   variants: [
-    { name: 'json-refusal', options: { loginRefusal: 'json' }, source: "unconfirmed: the API's own 401 JSON envelope" },
-    { name: 'success-false', options: { loginRefusal: 'success-false' }, source: 'vendor-notes §5 [unconfirmed]: HTTP 200 with success:false' },
+    { name: 'json-refusal', options: { loginRefusal: 'json' }, source: "unconfirmed: the API's own 401 JSON envelope" , changes: 'login' },
+    { name: 'success-false', options: { loginRefusal: 'success-false' }, source: 'vendor-notes §5 [unconfirmed]: HTTP 200 with success:false' , changes: 'login' },
   ],
   faultOperations: [
     { label: 'login', on: 'login', session: false },

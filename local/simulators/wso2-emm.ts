@@ -299,8 +299,8 @@ export const wso2EmmSimulatorModule: SimulatorModule = {
   start: startWso2EmmSimulator,
   changeRequest: { on: 'change-password' },
   variants: [
-    { name: 'invalid_client-401', options: { badCredentials: 'invalid_client-401' }, source: 'vendor-notes §5: other WSO2 deployments and proxies refuse bad users with 401' },
-    { name: 'new-password-first', options: { checkOrder: 'new-first' }, source: 'unconfirmed: the check order first guessed (§5 says old first)' },
+    { name: 'invalid_client-401', options: { badCredentials: 'invalid_client-401' }, source: 'vendor-notes §5: other WSO2 deployments and proxies refuse bad users with 401' , changes: 'login' },
+    { name: 'new-password-first', options: { checkOrder: 'new-first' }, source: 'unconfirmed: the check order first guessed (§5 says old first)' , changes: 'change' },
   ],
   faultOperations: [
     { label: 'register', on: 'register', session: false },

@@ -9,7 +9,7 @@ import { VENDORS } from '../../lambda/device/types';
  * certificate not the pinned one). One engine, a fresh simulated device per case; each case must hold every invariant.
  * Every device runs at its vendor's realistic lockout limit, its window compressed to a second. It runs in about 70 s
  * on 2 cores, so the test runs all of it on the default simulators; on every other selectable simulator variant it runs
- * a sample (a lost change answer, a stored password changed by hand), and `npm run test:faults` the whole matrix.
+ * one case (on the part of the protocol the variant changes), and `npm run test:faults` the whole matrix.
  */
 const cases = [...buildCases(), ...variantSampleCases()];
 const results = new Map<string, CaseResult>();
@@ -22,7 +22,7 @@ beforeAll(async () => {
 test('the matrix covers every vendor, operation and fault', () => {
   expect(MATRIX_LATENCY_MS).toBeGreaterThan(MATRIX_DEADLINE_MS);
   expect(results.size).toBe(cases.length);
-  expect(cases.length).toBeGreaterThanOrEqual(120);
+  expect(cases.length).toBeGreaterThanOrEqual(110);
   const faults = new Set(cases.map((c) => c.fault.replace(/ \d+ ms$/, '')));
   for (const fault of ['latency', 'drop-before', 'drop-after', 'server-error 500', 'session-expired', 'conversation-expired', 'reject-new-password', 'wrong-password', 'locked', 'pin-mismatch']) {
     expect(faults).toContain(fault);
