@@ -93,6 +93,15 @@ export interface DevicePasswordRotatorProps {
   readonly securityGroups?: readonly ec2.ISecurityGroup[];
 
   /**
+   * Exactly one subnet of `vpc` for the device functions of vendors whose password change is a conversation (one
+   * invocation per step): every step then leaves from one address, as devices that bind a session to the client
+   * address require (README "Device secret format", `SessionBoundToAddressError`).
+   *
+   * @default - `vpcSubnets`
+   */
+  readonly singleEgressSubnets?: ec2.SubnetSelection;
+
+  /**
    * Creates interface VPC endpoints for Secrets Manager, Step Functions and KMS in `vpcSubnets`, with private DNS,
    * reachable on 443 from the functions' security groups only. Leave it off when the VPC already has endpoints
    * for these services (private DNS names cannot be claimed twice) or a NAT gateway.

@@ -32,6 +32,8 @@ export interface FunctionSpec {
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
   readonly logGroupName: string;
+  /** Runs in `singleEgressSubnets` when given (a conversation vendor's device function). */
+  readonly singleEgress?: boolean;
 }
 
 /** One function: its own role and log group (written by that role only), Node.js 22 on ARM64, tracing on. */
@@ -66,7 +68,7 @@ export function rotatorFunction(scope: Construct, settings: FunctionSettings, sp
       externalModules: ['@aws-sdk/*'],
       logLevel: nodejs.LogLevel.WARNING,
     },
-    ...vpcFunctionProps(settings),
+    ...vpcFunctionProps(settings, spec.singleEgress === true),
   });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',
@@ -108,6 +110,7 @@ export function createDeviceFunctions(
         timeout: DEVICE_FUNCTION_TIMEOUT,
         environment,
         logGroupName: settings.logGroups.names.device(vendor.id),
+        singleEgress: vendor.work === 'conversation',
       }),
     ]),
   );

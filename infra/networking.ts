@@ -11,17 +11,38 @@ export interface NetworkSettings {
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly securityGroups?: readonly ec2.ISecurityGroup[];
   readonly createVpcEndpoints?: boolean;
+  /**
+   * Exactly one subnet of `vpc` where the device functions of conversation vendors (`work: 'conversation'`) run, so
+   * that every step of a password conversation, each its own invocation, leaves from one address (the subnet's
+   * network interface, or its NAT gateway's address): devices that bind a session to the client address refuse a
+   * step from another one (`SessionBoundToAddressError`). The subnet needs the same routes as `vpcSubnets`.
+   */
+  readonly singleEgressSubnets?: ec2.SubnetSelection;
 }
 
 export function checkNetworkSettings(scope: Construct, settings: NetworkSettings): void {
   if (settings.createVpcEndpoints && !settings.vpc) throw new Error(`${scope.node.path}: createVpcEndpoints needs a vpc`);
-  if ((settings.vpcSubnets || settings.securityGroups) && !settings.vpc) throw new Error(`${scope.node.path}: vpcSubnets and securityGroups need a vpc`);
+  if ((settings.vpcSubnets || settings.securityGroups || settings.singleEgressSubnets) && !settings.vpc) {
+    throw new Error(`${scope.node.path}: vpcSubnets, securityGroups and singleEgressSubnets need a vpc`);
+  }
+  if (settings.vpc && settings.singleEgressSubnets) {
+    const count = settings.vpc.selectSubnets(settings.singleEgressSubnets).subnetIds.length;
+    if (count !== 1) {
+      throw new Error(
+        `${scope.node.path}: singleEgressSubnets must select exactly one subnet (it selects ${count}): the steps of a conversation must all leave from one address`,
+      );
+    }
+  }
 }
 
-/** The function props that put a function in the VPC (none without one). */
-export function vpcFunctionProps(settings: NetworkSettings): Partial<nodejs.NodejsFunctionProps> {
+/**
+ * The function props that put a function in the VPC (none without one). `singleEgress`: a conversation vendor's device
+ * function, placed in `singleEgressSubnets` when given.
+ */
+export function vpcFunctionProps(settings: NetworkSettings, singleEgress = false): Partial<nodejs.NodejsFunctionProps> {
   if (!settings.vpc) return {};
-  return { vpc: settings.vpc, vpcSubnets: settings.vpcSubnets, securityGroups: settings.securityGroups ? [...settings.securityGroups] : undefined };
+  const vpcSubnets = singleEgress && settings.singleEgressSubnets ? settings.singleEgressSubnets : settings.vpcSubnets;
+  return { vpc: settings.vpc, vpcSubnets, securityGroups: settings.securityGroups ? [...settings.securityGroups] : undefined };
 }
 
 /** What AWSLambdaVPCAccessExecutionRole grants, without its logs:* on every log group. */

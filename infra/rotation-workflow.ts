@@ -181,7 +181,7 @@ function readDevice(tasks: TaskFactory, props: RotationWorkflowProps, vendorChoi
   const scope = tasks.scope;
   const describe = tasks.invoke('Read device secret', props.rotationFunction, 'describe', { 'action.$': '$.action' }, {
     resultPath: '$.device',
-    resultSelector: { 'vendor.$': '$.vendor', 'host.$': '$.host', 'port.$': '$.port', 'secretArn.$': '$.secretArn' },
+    resultSelector: { 'vendor.$': '$.vendor', 'host.$': '$.host', 'port.$': '$.port', 'secretArn.$': '$.secretArn', 'conversation.$': '$.conversation' },
   });
   const useArn = new sfn.Pass(scope, 'Use secret ARN', { inputPath: '$.device.secretArn', resultPath: '$.secretArn' });
   if (props.surface !== 'console') return describe.next(useArn.next(vendorChoice));

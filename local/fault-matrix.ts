@@ -15,7 +15,8 @@
  *               fault, once it is gone, a console {"action":"rotate"} completes the rotation. A persistent fault must
  *               fail the rotation.
  *
- *   npm run test:faults                                  the whole matrix
+ *   npm run test:faults                                  the whole matrix, on every simulator variant
+ *   npm run test:faults -- --variant default             one variant (its name in the vendor's SimulatorModule)
  *   npm run test:faults -- --vendor <vendor> --only change-password    a part of it (--only: substring of the case name)
  *   npm run test:faults -- --verbose                     also print each case's notes (error messages)
  *
@@ -33,8 +34,8 @@ import { rotationExecutionBase } from '../lambda/rotation/execution-names';
 import { executionArnFor, executionName, MAX_EXECUTIONS_PER_STEP } from '../lambda/rotation/executions';
 import { captureOutput } from './capture-output';
 import { type LocalEngine, startLocalEngine } from './engine/local-engine';
-import { type Fault, type FaultOperation, type FaultRule, type SimulatedDevice, simulatorModule, startSimulator } from './simulators';
-import type { CaseSetup } from './simulators/simulator-module';
+import { DEFAULT_VARIANT, type Fault, type FaultOperation, type FaultRule, type SimulatedDevice, simulatorModule, simulatorVariants, startSimulator } from './simulators';
+import type { CaseSetup, SimulatorVariant } from './simulators/simulator-module';
 import { type CampaignResult, CONSOLE_ROUNDS, formatCampaignHeader, formatCampaignRow, RETRIES, runCampaign, SCENARIOS } from './fault-campaigns';
 
 const USER = 'admin';
@@ -53,9 +54,11 @@ export const MATRIX_LATENCY_MS = 600;
 export type PersistentFault = 'wrong-password' | 'locked' | 'pin-mismatch';
 
 export interface FaultCase {
-  /** `vendor / operation / fault` */
+  /** `vendor / operation / fault`, or `vendor [variant] / operation / fault` on a variant other than the default */
   readonly name: string;
   readonly vendor: Vendor;
+  /** The simulator variant the device runs (`SimulatorModule.variants`). */
+  readonly variant: SimulatorVariant;
   readonly operation: string;
   readonly fault: string;
   /** The transient fault armed on the device (times: 1). */
@@ -97,27 +100,63 @@ function faultsFor(operation: FaultOperation, latencyMs: number): Array<{ label:
   return faults;
 }
 
-/** Every case of the matrix, in a stable order. */
-export function buildCases(latencyMs = MATRIX_LATENCY_MS): FaultCase[] {
+const PERSISTENT_FAULTS = ['wrong-password', 'locked', 'pin-mismatch'] as const;
+
+function vendorAndVariant(vendor: Vendor, variant: SimulatorVariant): string {
+  return variant.name === DEFAULT_VARIANT.name ? vendor : `${vendor} [${variant.name}]`;
+}
+
+/** Every case of one vendor on one simulator variant: each operation × each fault, its field faults, the persistent faults. */
+function casesOf(vendor: Vendor, variant: SimulatorVariant, latencyMs: number): FaultCase[] {
+  const prefix = vendorAndVariant(vendor, variant);
+  const module = simulatorModule(vendor);
   const cases: FaultCase[] = [];
-  for (const vendor of VENDORS) {
-    for (const operation of simulatorModule(vendor).faultOperations) {
-      for (const { label, fault } of faultsFor(operation, latencyMs)) {
-        cases.push({
-          name: `${vendor} / ${operation.label} / ${label}`,
-          vendor,
-          operation: operation.label,
-          fault: label,
-          rule: { on: operation.on, skip: operation.skip, times: 1, fault },
-          setup: operation.setup,
-        });
-      }
-    }
-    for (const persistent of ['wrong-password', 'locked', 'pin-mismatch'] as const) {
-      cases.push({ name: `${vendor} / (stored secret) / ${persistent}`, vendor, operation: '(stored secret)', fault: persistent, persistent });
+  for (const operation of module.faultOperations) {
+    for (const { label, fault } of faultsFor(operation, latencyMs)) {
+      cases.push({
+        name: `${prefix} / ${operation.label} / ${label}`,
+        vendor,
+        variant,
+        operation: operation.label,
+        fault: label,
+        rule: { on: operation.on, skip: operation.skip, times: 1, fault },
+        setup: operation.setup,
+      });
     }
   }
+  for (const field of module.fieldFaults ?? []) {
+    const on = typeof field.rule.on === 'string' ? field.rule.on : '(any)';
+    cases.push({ name: `${prefix} / ${on} / ${field.label}`, vendor, variant, operation: on, fault: field.label, rule: { times: 1, ...field.rule } });
+  }
+  for (const persistent of PERSISTENT_FAULTS) {
+    cases.push({ name: `${prefix} / (stored secret) / ${persistent}`, vendor, variant, operation: '(stored secret)', fault: persistent, persistent });
+  }
   return cases;
+}
+
+/**
+ * Every case of the matrix, in a stable order: on each vendor's default simulator, or (`variants: 'all'`) on every
+ * selectable variant of it too (`SimulatorModule.variants`).
+ */
+export function buildCases(latencyMs = MATRIX_LATENCY_MS, variants: 'default' | 'all' = 'default'): FaultCase[] {
+  return VENDORS.flatMap((vendor) => (variants === 'all' ? simulatorVariants(vendor) : [DEFAULT_VARIANT]).flatMap((variant) => casesOf(vendor, variant, latencyMs)));
+}
+
+/**
+ * A cheap sample of the matrix on every variant other than the default (what `npm test` runs; `npm run test:faults`
+ * runs all of it), one case each, on the part of the protocol the variant changes (`SimulatorVariant.changes`): a lost
+ * change answer (the change runs in the variant's words) or a stored password changed by hand (the refusals come in
+ * its shape, through the engine).
+ */
+export function variantSampleCases(latencyMs = MATRIX_LATENCY_MS): FaultCase[] {
+  return VENDORS.flatMap((vendor) => {
+    const module = simulatorModule(vendor);
+    const change = module.faultOperations.find((operation) => operation.on === module.changeRequest.on && (operation.skip ?? 0) === (module.changeRequest.skip ?? 0));
+    const wanted = (variant: SimulatorVariant) => (variant.changes === 'login' ? '(stored secret) / wrong-password' : `${change?.label ?? ''} / drop-after`);
+    return simulatorVariants(vendor)
+      .slice(1)
+      .flatMap((variant) => casesOf(vendor, variant, latencyMs).filter((c) => `${c.operation} / ${c.fault}` === wanted(variant)));
+  });
 }
 
 /** Which canaries (by kind, never by value) appear in the text. */
@@ -196,7 +235,7 @@ export async function runCase(context: MatrixContext, faultCase: FaultCase): Pro
   const lockout = matrixLockout(faultCase.vendor);
   // A lock lasts an hour: one the rotator caused cannot pass unnoticed before the case is judged.
   const simulatorOptions = { users: [{ username: USER, password: oldPassword }], lockout: { ...lockout, lockSeconds: 3600 } };
-  const device: SimulatedDevice = await startSimulator(faultCase.vendor, { ...simulatorOptions, ...faultCase.setup?.simulator });
+  const device: SimulatedDevice = await startSimulator(faultCase.vendor, { ...simulatorOptions, ...faultCase.variant.options, ...faultCase.setup?.simulator });
   const output = captureOutput();
   let outcome = '';
   try {
@@ -340,11 +379,11 @@ export async function runMatrix(options: MatrixOptions = {}): Promise<{ results:
 
 const mark = (check: Check) => (check === null ? '–' : check ? '✓' : '✗');
 
-export function formatRow(result: CaseResult, widths = { name: 66, outcome: 52 }): string {
+export function formatRow(result: CaseResult, widths = { name: 80, outcome: 60 }): string {
   return [result.case.name.padEnd(widths.name), result.outcome.padEnd(widths.outcome), ...INVARIANTS.map((invariant) => mark(result.checks[invariant]).padEnd(invariant.length))].join('  ');
 }
 
-export function formatHeader(widths = { name: 66, outcome: 52 }): string {
+export function formatHeader(widths = { name: 80, outcome: 60 }): string {
   return ['case (vendor / operation / fault)'.padEnd(widths.name), 'outcome'.padEnd(widths.outcome), ...INVARIANTS].join('  ');
 }
 
@@ -353,18 +392,23 @@ export function formatTable(results: readonly CaseResult[]): string {
 }
 
 export async function main(argv: string[], print: (text: string) => void = console.log): Promise<number> {
-  let values: { vendor?: string; only?: string; verbose?: boolean };
+  let values: { vendor?: string; only?: string; variant?: string; verbose?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { vendor: { type: 'string' }, only: { type: 'string' }, verbose: { type: 'boolean' } } }));
+    ({ values } = parseArgs({ args: argv, options: { vendor: { type: 'string' }, only: { type: 'string' }, variant: { type: 'string' }, verbose: { type: 'boolean' } } }));
   } catch (error) {
-    print(`${(error as Error).message}\nUsage: npm run test:faults [-- --vendor <${VENDORS.join('|')}> --only <part of a case name> --verbose]`);
+    print(`${(error as Error).message}\nUsage: npm run test:faults [-- --vendor <${VENDORS.join('|')}> --variant <name> --only <part of a case name> --verbose]`);
     return 2;
   }
   if (values.vendor !== undefined && !(VENDORS as readonly string[]).includes(values.vendor)) {
     print(`Unknown vendor "${values.vendor}": one of ${VENDORS.join(', ')}`);
     return 2;
   }
-  const cases = buildCases().filter((c) => (values.vendor === undefined || c.vendor === values.vendor) && (values.only === undefined || c.name.includes(values.only)));
+  const cases = buildCases(MATRIX_LATENCY_MS, 'all').filter(
+    (c) =>
+      (values.vendor === undefined || c.vendor === values.vendor) &&
+      (values.variant === undefined || c.variant.name === values.variant) &&
+      (values.only === undefined || c.name.includes(values.only)),
+  );
   if (cases.length === 0) {
     print('No case matches.');
     return 2;
@@ -383,7 +427,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
   const broken = results.filter((result) => !holds(result));
   print(`\n${results.length} case(s) in ${(durationMs / 1000).toFixed(1)} s: ${results.length - broken.length} hold every invariant, ${broken.length} do not.`);
   for (const result of broken) print(`  ✗ ${result.case.name}: ${result.notes.filter((note) => /^(works|result|no lock|no leak|clear):/.test(note)).join('; ') || result.outcome}`);
-  if (values.vendor !== undefined || values.only !== undefined) return broken.length === 0 ? 0 : 1;
+  if (values.vendor !== undefined || values.only !== undefined || values.variant !== undefined) return broken.length === 0 ? 0 : 1;
 
   print(`\nCampaigns: a failed scheduled rotation, ${RETRIES} Secrets Manager reattempts, then ${CONSOLE_ROUNDS} console "rotate" and "verify" each, within one lockout window.`);
   print(formatCampaignHeader());

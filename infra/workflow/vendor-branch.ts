@@ -71,8 +71,11 @@ export abstract class VendorBranch extends sfn.StateMachineFragment {
     return this.props.tasks.retryTransport(task).next(this.props.afterDevice);
   }
 
-  /** Counts a restart and goes back to `from`; past the bound, fails with what to do. */
-  protected restartFrom(from: sfn.IChainable, what: string): sfn.IChainable {
+  /**
+   * Counts a restart and goes back to `from`; past the bound, fails with what to do. With `perDevice`, a device secret's
+   * `conversation.maxRestarts` (in `$.device.conversation`, from "Read device secret") replaces the workflow's bound.
+   */
+  protected restartFrom(from: sfn.IChainable, what: string, perDevice = false): sfn.IChainable {
     const scope = this.props.tasks.scope;
     const count = new sfn.Pass(scope, `${this.label}: Count restart`, {
       parameters: { count: p.mathAdd(p.numberAt('$.restarts.count'), 1) },
@@ -80,11 +83,18 @@ export abstract class VendorBranch extends sfn.StateMachineFragment {
     });
     const tooMany = new sfn.Fail(scope, `${this.label}: Too many restarts`, {
       error: 'TooManyRestarts',
-      cause: `The ${what} was interrupted ${this.props.maxRestarts} times (answers lost or sessions expired); the device stays on the password that logs in. Check the device's reachability and session timeouts, then rotate again.`,
+      cause: `The ${what} was interrupted more often than allowed (${this.props.maxRestarts} restarts${perDevice ? ", or the device secret's conversation.maxRestarts" : ''}: answers lost or sessions expired); the device stays on the password that logs in. Check the device's reachability and session timeouts, then rotate again.`,
     });
-    return count.next(
-      new sfn.Choice(scope, `${this.label}: Restart again?`).when(sfn.Condition.numberGreaterThan('$.restarts.count', this.props.maxRestarts), tooMany).otherwise(from),
-    );
+    const again = new sfn.Choice(scope, `${this.label}: Restart again?`);
+    if (perDevice) {
+      const own = '$.device.conversation.maxRestarts';
+      again
+        .when(sfn.Condition.and(sfn.Condition.isPresent(own), sfn.Condition.numberGreaterThanJsonPath('$.restarts.count', own)), tooMany)
+        .when(sfn.Condition.and(sfn.Condition.isNotPresent(own), sfn.Condition.numberGreaterThan('$.restarts.count', this.props.maxRestarts)), tooMany);
+    } else {
+      again.when(sfn.Condition.numberGreaterThan('$.restarts.count', this.props.maxRestarts), tooMany);
+    }
+    return count.next(again.otherwise(from));
   }
 
   /**
@@ -136,7 +146,7 @@ export class ConversationBranch extends VendorBranch {
     const scope = tasks.scope;
     const operation = (step: 'login' | 'open' | 'answer') => `conversation-${step}`;
     const login = tasks.invoke(`${this.label}: Log in`, fn, operation('login'), { withToken: true }, { resultPath: '$.login' });
-    const again = this.restartFrom(login, 'password conversation');
+    const again = this.restartFrom(login, 'password conversation', true);
     this.recoverOutOfSync(login, again);
     const conversation = { withToken: true, 'from.$': '$.login.located' };
     const open = tasks.invoke(`${this.label}: Open password conversation`, fn, operation('open'), { ...conversation, 'session.$': '$.login.session' }, { resultPath: '$.conversation' });

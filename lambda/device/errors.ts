@@ -222,9 +222,13 @@ export class AccountLockedError extends DeviceError {
  * - `current-password`: the device says the current password given is wrong.
  * - `policy-or-current-password`: the device's answer does not say which; a login check tells.
  * - `mismatch`: the device says the new password and its confirmation differ.
+ * - `ambiguous`: refused with a generic final status that follows a wrong current password, a refused new password
+ *   and a mismatch alike (PAM's "Authentication token manipulation error"): the device's words are quoted, no guess.
+ * - `device-reason`: refused for a reason of the device's own that is none of the above (e.g. "You must wait longer
+ *   to change your password"): quoted.
  * - `unknown`: refused, for a reason the device's answer does not name.
  */
-export type PasswordRejection = 'policy' | 'current-password' | 'policy-or-current-password' | 'mismatch' | 'unknown';
+export type PasswordRejection = 'policy' | 'current-password' | 'policy-or-current-password' | 'mismatch' | 'ambiguous' | 'device-reason' | 'unknown';
 
 const REJECTION_SUMMARIES: Record<PasswordRejection, string> = {
   policy: 'the device rejected the new password (password policy)',
@@ -232,6 +236,9 @@ const REJECTION_SUMMARIES: Record<PasswordRejection, string> = {
   'policy-or-current-password':
     'the device rejected the change, and its answer does not say whether the current password was wrong or the new one breaks its policy; a login with the current password tells which',
   mismatch: 'the device rejected the change: new password and confirmation differ',
+  ambiguous:
+    "the device rejected the change with PAM's generic final status, which follows a wrong current password, a refused new password or a mismatch alike; its answer does not say which",
+  'device-reason': 'the device rejected the change for a reason of its own (quoted)',
   unknown: 'the device rejected the password change',
 };
 
@@ -287,6 +294,34 @@ export class ProtocolError extends DeviceError {
   readonly retryable = false;
   constructor(site: ErrorSite, what: string, details?: DeviceErrorDetails) {
     super(site, what, details);
+  }
+}
+
+/**
+ * The device refused because a session of this user is bound to another client address (HTTP 409 conflict): devices
+ * that bind a session to the address it came from refuse a login, or a session's use, from another one. The
+ * rotation's requests must all leave from one egress address (README "Device secret format", `singleEgressSubnets`),
+ * and no other session of the user may be open elsewhere. Not retried: the same request from the same place gets the
+ * same answer.
+ */
+export class SessionBoundToAddressError extends DeviceError {
+  static override readonly errorName = 'SessionBoundToAddressError';
+  readonly retryable = false;
+  constructor(site: ErrorSite, details?: DeviceErrorDetails) {
+    super(
+      site,
+      'the device refused: a session of this user is bound to another client address (conflict). Send every request of a rotation from one egress address (construct option singleEgressSubnets) and close the user\'s other sessions, then rotate again',
+      details,
+    );
+  }
+}
+
+/** The device is new or factory-reset and refuses logins until it is commissioned (its first user set up). */
+export class DeviceCommissioningError extends DeviceError {
+  static override readonly errorName = 'DeviceCommissioningError';
+  readonly retryable = false;
+  constructor(site: ErrorSite, details?: DeviceErrorDetails) {
+    super(site, 'the device is in commissioning mode and refuses logins until it is set up: commission it, then verify and rotate', details);
   }
 }
 

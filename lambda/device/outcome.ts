@@ -1,4 +1,12 @@
-import { AccountLockedError, AuthenticationFailedError, DeviceError, DeviceUnreachableError, TlsVerificationError } from './errors';
+import {
+  AccountLockedError,
+  AuthenticationFailedError,
+  DeviceCommissioningError,
+  DeviceError,
+  DeviceUnreachableError,
+  SessionBoundToAddressError,
+  TlsVerificationError,
+} from './errors';
 import type { LoginOutcome } from './types';
 
 /**
@@ -43,4 +51,13 @@ export async function attemptLogin(login: () => Promise<unknown>): Promise<Login
   } catch (error) {
     return loginOutcomeOf(error);
   }
+}
+
+/**
+ * A login refused for a reason the device stated (commissioning mode, a session bound to another address): its cost is
+ * unknown all the same (charged, never retried), but the error keeps its own name, so that the operator reads the
+ * cause rather than "outcome unknown".
+ */
+export function statesItsCause(error: unknown): boolean {
+  return error instanceof SessionBoundToAddressError || error instanceof DeviceCommissioningError;
 }

@@ -14,7 +14,7 @@ export interface LoginSpend {
 
 function costOfCall(error: unknown): LoginCost {
   if (error instanceof PasswordRejectedError && error.reason === 'current-password') return 'failed';
-  if (error instanceof PasswordRejectedError && error.reason === 'policy-or-current-password') return 'unknown';
+  if (error instanceof PasswordRejectedError && (error.reason === 'policy-or-current-password' || error.reason === 'ambiguous')) return 'unknown';
   return loginCostOf(error);
 }
 

@@ -1,7 +1,7 @@
 import * as z from '../validation/zod';
 import { AuthenticationFailedError, DeviceError, DeviceUnreachableError } from '../device/errors';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../device/http';
-import { loginCostOf } from '../device/outcome';
+import { loginCostOf, statesItsCause } from '../device/outcome';
 import type { DeviceClient, LoginOutcome } from '../device/types';
 import {
   AWSCURRENT,
@@ -60,7 +60,9 @@ const LABELS: Record<Located, string> = { current: AWSCURRENT, pending: 'the pen
  * before it acts again. A login sent without a usable answer: `LoginOutcomeUnknownError` (charged, not retried).
  */
 export function afterDeviceCall(secretArnValue: string, error: unknown): unknown {
-  if (error instanceof DeviceError && error.duringLogin && loginCostOf(error) === 'unknown') return new LoginOutcomeUnknownError(secretArnValue, error);
+  if (error instanceof DeviceError && error.duringLogin && loginCostOf(error) === 'unknown' && !statesItsCause(error)) {
+    return new LoginOutcomeUnknownError(secretArnValue, error);
+  }
   if (error instanceof DeviceUnreachableError && error.requestSent) return new ChangeOutcomeUnknownError(secretArnValue, error);
   return error;
 }
@@ -207,7 +209,7 @@ export class DeviceTasks {
 
   /** A login outcome other than accepted or rejected, as the error the workflow routes on. */
   private failedLogin(secretArnValue: string, outcome: Exclude<LoginOutcome, { status: 'accepted' }>): Error {
-    return outcome.status === 'unknown' ? new LoginOutcomeUnknownError(secretArnValue, outcome.error) : outcome.error;
+    return outcome.status === 'unknown' && !statesItsCause(outcome.error) ? new LoginOutcomeUnknownError(secretArnValue, outcome.error) : outcome.error;
   }
 
   /**

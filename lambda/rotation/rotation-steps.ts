@@ -176,7 +176,7 @@ export async function describeDevice(
   secretId: string,
   execution: { action?: string; executionArn?: string },
   lease: LeaseSettings,
-): Promise<{ secretArn: string; vendor: string; host: string; port: number }> {
+): Promise<{ secretArn: string; vendor: string; host: string; port: number; conversation: { maxRestarts?: number } }> {
   const secret = await describeSecret(secretId);
   const current = await requireDeviceSecret(secret.arn, { stage: AWSCURRENT });
   refuseMisusedReservedName(secret.arn, secretId, execution);
@@ -186,7 +186,9 @@ export async function describeDevice(
   if (changesDevice(execution.action) && execution.executionArn !== undefined) {
     await takeDeviceLease({ ledger: lease.ledger, secretArn: secret.arn, account: accountOf(current), executionArn: execution.executionArn, leaseMs: lease.leaseMs });
   }
-  return { secretArn: secret.arn, vendor: current.vendor, host: current.host, port: current.port ?? 443 };
+  // The device's own bound on conversation restarts, when its secret sets one (the workflow's default otherwise).
+  const conversation = current.conversation?.maxRestarts === undefined ? {} : { maxRestarts: current.conversation.maxRestarts };
+  return { secretArn: secret.arn, vendor: current.vendor, host: current.host, port: current.port ?? 443, conversation };
 }
 
 /** The end of an execution that changed the device: its lease on the account is given back. */

@@ -39,6 +39,26 @@ const lockoutSchema = z.strictObject({
   windowSeconds: z.number().check(z.int(), z.minimum(1), z.maximum(7 * 24 * 3600)),
 });
 
+/** Upper bound of a conversation step's request deadline: well inside the device function's 60 s timeout. */
+export const MAX_CONVERSATION_STEP_TIMEOUT_MS = 50_000;
+/** Upper bound of a device's conversation restarts (each restart logs in again, within the ledger's budget). */
+export const MAX_CONVERSATION_RESTARTS = 10;
+
+/** A password conversation's settings (vendors whose work is a conversation, `secretFields: ['conversation']`). */
+const conversationSchema = z.strictObject({
+  stepTimeoutMs: z.optional(
+    z.number().check(
+      z.int(),
+      z.minimum(100),
+      z.maximum(MAX_CONVERSATION_STEP_TIMEOUT_MS, { message: `must be at most ${MAX_CONVERSATION_STEP_TIMEOUT_MS} (the device function's timeout is 60 s)` }),
+    ),
+  ),
+  maxRestarts: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_CONVERSATION_RESTARTS))),
+});
+
+/** Device secret fields only some vendors use (`VendorModule.secretFields`). */
+const VENDOR_FIELDS = ['oauthClient', 'conversation'] as const;
+
 const deviceSecretSchema = z
   .strictObject({
     vendor: z
@@ -61,14 +81,17 @@ const deviceSecretSchema = z
     /** An OAuth application registered beforehand, for vendors whose module lists `oauthClient` in `secretFields`. */
     oauthClient: z.optional(z.strictObject({ clientId: z.string().check(z.minLength(1)), clientSecret: z.string().check(z.minLength(1)) })),
     lockout: z.optional(lockoutSchema),
+    /** A password conversation's step deadline and restarts, for vendors whose module lists `conversation`. */
+    conversation: z.optional(conversationSchema),
     /** A privileged secret only: the accounts (usernames on the same device) it may reset. No wildcard. */
     resetAccounts: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
   })
   .check(
     z.superRefine((secret, ctx) => {
-      const usedBy = vendorModules().filter((module) => module.secretFields?.includes('oauthClient')).map((module) => module.id);
-      if (secret.oauthClient !== undefined && !usedBy.includes(secret.vendor)) {
-        ctx.addIssue({ code: 'custom', path: ['oauthClient'], message: `is only used by vendor ${usedBy.join(', ')}` });
+      for (const name of VENDOR_FIELDS) {
+        if (secret[name] === undefined) continue;
+        const usedBy = vendorModules().filter((module) => module.secretFields?.includes(name)).map((module) => module.id);
+        if (!usedBy.includes(secret.vendor)) ctx.addIssue({ code: 'custom', path: [name], message: `is only used by vendor ${usedBy.join(', ')}` });
       }
     }),
   );

@@ -8,6 +8,18 @@ import type { GeneratedPasswordPolicy } from '../secret/password-policy';
  */
 export type DeviceWork = 'session-change' | 'conversation';
 
+/** What public sources say of the passwords a vendor's device accepts (checked by preflight against the generation policy). */
+export interface KnownDevicePolicy {
+  readonly minLength: number;
+  readonly maxLength: number;
+  /** White space is refused (generated passwords never hold any). */
+  readonly forbidsWhitespace?: boolean;
+  /** Character classes every password must hold. */
+  readonly requires?: readonly ('upper' | 'lower' | 'digit' | 'punctuation')[];
+  /** Where it comes from (vendor-notes section, seed file or URL). */
+  readonly source: string;
+}
+
 /**
  * Everything one vendor is, as data: what the rest of the product asks of it. The vendor's code sits beside it in its
  * folder (`lambda/vendors/<id>/`): `client.ts` (the `DeviceClient`, exported as `createClient`) and `handler.ts` (its
@@ -31,6 +43,8 @@ export interface VendorModule<Id extends string = string> {
   readonly handlerEntry: string;
   /** The client module (exporting `createClient`), from the repository root. */
   readonly clientModule: string;
+  /** What is known of the device's own password policy, when a public source says (preflight checks it). */
+  readonly devicePolicy?: KnownDevicePolicy;
   /** Device secret fields only this vendor uses (e.g. `oauthClient`); a secret of another vendor may not set them. */
   readonly secretFields?: readonly string[];
 }

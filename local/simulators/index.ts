@@ -10,7 +10,8 @@ import { wso2EmmSimulatorModule } from './wso2-emm';
 export type { SimulatedDevice, SimulatorOptions } from './device-server';
 export type { Fault, FaultRule } from './faults';
 export type { LockoutPolicy } from './accounts';
-export type { FaultOperation, SimulatorModule } from './simulator-module';
+export type { FaultOperation, SimulatorModule, SimulatorVariant } from './simulator-module';
+import type { SimulatorVariant } from './simulator-module';
 
 /** Each vendor's simulator: the compiler asks for one per vendor of the vendor list (`lambda/vendors`). */
 const SIMULATOR_MODULES: Record<Vendor, SimulatorModule> = {
@@ -37,6 +38,14 @@ export function simulatorModule(vendor: string): SimulatorModule {
 export const CHANGE_REQUEST: Readonly<Record<Vendor, Pick<FaultRule, 'on' | 'skip'>>> = Object.fromEntries(
   Object.entries(SIMULATOR_MODULES).map(([vendor, module]) => [vendor, module.changeRequest]),
 ) as Record<Vendor, Pick<FaultRule, 'on' | 'skip'>>;
+
+/** The simulator's default behaviour, as a variant (no options). */
+export const DEFAULT_VARIANT: SimulatorVariant = { name: 'default', options: {}, source: 'the simulator defaults', changes: 'change' };
+
+/** Every selectable behaviour of a vendor's simulator: the default first, then its module's `variants`. */
+export function simulatorVariants(vendor: string): readonly SimulatorVariant[] {
+  return [DEFAULT_VARIANT, ...(simulatorModule(vendor).variants ?? [])];
+}
 
 export function startSimulator(vendor: string, options: SimulatorOptions & Record<string, unknown>): Promise<SimulatedDevice> {
   return simulatorModule(vendor).start(options);

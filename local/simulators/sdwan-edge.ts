@@ -60,7 +60,8 @@ export const SDWAN_EDGE_COOKIE = 'CGISESSID';
 
 /**
  * UNCONFIRMED behaviour, all in one place (no public source shows it; built the way such a device most plausibly behaves).
- * vendor-notes §5 confirms the login message "… level: 1" (a number: the default `loginLevel`), the timestamp texts and
+ * Sources of what is confirmed: seeds/002_oracle_sdwan_edge_change_password.txt (changeLocalUserPwd, its 200 / 401 /
+ * 403 / 405 answers, `oldpwd` optional for an admin) and vendor-notes §3; vendor-notes §5 confirms the login message "… level: 1" (a number: the default `loginLevel`), the timestamp texts and
  * "Malformed JSON string in POST data", and that a 403 can mean a bad timestamp (the `sdwanLoginForbidden403` fault).
  * - the lockout: 5 failed logins within 900 s lock the account for 900 s;
  * - the password policy (`SDWAN_EDGE_DEFAULT_POLICY`);
@@ -295,6 +296,11 @@ export const sdwanEdgeSimulatorModule: SimulatorModule = {
   vendor: 'oracle-sdwan-edge',
   start: startSdwanEdgeSimulator,
   changeRequest: { on: 'change-password' },
+  variants: [
+    { name: 'level-message-only', options: { loginLevel: 'message-only' }, source: 'vendor-notes §5: the level is told in the message ("… level: 1"); unconfirmed: without user_level fields' , changes: 'login' },
+    { name: 'level-label', options: { loginLevel: 'label' }, source: 'seeds/002_oracle_sdwan_edge_change_password.txt and vendor-notes §3: "level: admin"' , changes: 'login' },
+  ],
+  fieldFaults: [{ label: 'login 403 (timestamp)', rule: sdwanLoginForbidden403(), source: 'vendor-notes §5: a 403 can mean a bad or stale timestamp, at login too' }],
   faultOperations: [
     { label: 'login', on: 'login', session: false },
     {

@@ -45,6 +45,11 @@ export class SessionStore<T> {
     return session.data;
   }
 
+  /** Calls `visit` with every session not idle for too long (without renewing any). */
+  forEachLive(visit: (data: T) => void): void {
+    for (const session of this.sessions.values()) if (this.now() - session.lastUsed <= this.idleMs) visit(session.data);
+  }
+
   destroy(id: string | undefined): void {
     if (id !== undefined) this.sessions.delete(id);
   }

@@ -35,6 +35,32 @@ export interface BenchVariant {
 }
 
 /**
+ * A selectable behaviour of the simulated device (a field fact, or a plausible shape no source rules out): its
+ * simulator options. The client contract suite and the fault matrix run over every variant, so adding one is one line
+ * in the vendor's `variants`.
+ */
+export interface SimulatorVariant {
+  /** Short, stable: it names contract suites and fault-matrix cases (`<vendor> [<name>] / …`). */
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Where the behaviour comes from (vendor-notes section, seed file or URL), or "unconfirmed". */
+  readonly source: string;
+  /**
+   * The part of the protocol it changes: the fault-matrix sample `npm test` runs on it is a password changed by hand
+   * (`login`: refusals are read in its shape) or a lost change answer (`change`: the change runs in its words).
+   */
+  readonly changes: 'login' | 'change';
+}
+
+/** A transient answer seen in the field on one request: the fault matrix runs each (`<vendor> / <label>`). */
+export interface FieldFault {
+  readonly label: string;
+  readonly rule: FaultRule;
+  /** Where it comes from (vendor-notes section, seed file or URL). */
+  readonly source: string;
+}
+
+/**
  * Everything one vendor's simulator is, for the tools and tests that run it: how to start it, which request changes
  * the password, the operations the fault matrix upsets, and the fewest requests a rotation can make on its API.
  */
@@ -44,6 +70,13 @@ export interface SimulatorModule {
   /** The request on which the device changes a password. */
   readonly changeRequest: Pick<FaultRule, 'on' | 'skip'>;
   readonly faultOperations: readonly FaultOperation[];
+  /**
+   * The selectable behaviours besides the default (the simulator's options alone): the contract suite and the fault
+   * matrix run over each.
+   */
+  readonly variants?: readonly SimulatorVariant[];
+  /** Answers seen in the field that the generic faults do not make (e.g. a 409 at login). */
+  readonly fieldFaults?: readonly FieldFault[];
   /** The bench subjects: the first is the vendor as the README recommends deploying it. */
   readonly benchVariants: readonly BenchVariant[];
   /** A conversation fault that restarts the conversation, for `npm start -- --fault conversation-expires`. */

@@ -16,11 +16,14 @@ import { randomHex, SessionStore } from './sessions';
  * Oracle Communications Unified Assurance 6.x: `/api/core/...`, HTTP Basic per request or a session from `executeLogin`.
  * Operations (for fault rules): `login`, `read-session`, `logout`, `change-password`.
  *
+ * Sources: seeds/003_oracle_unified_assurance_change_password.txt (executeChangePassword: all four fields required,
+ * `success:false` with errors keyed by field) and vendor-notes §4 / §5 (executeLogin / readSessionInfo / executeLogout;
+ * a refused login as a 401 HTML page with `WWW-Authenticate: Basic`, or HTTP 200 `success:false` [unconfirmed]).
  * Unconfirmed by public sources, and kept here: the policy, the wording of failures, the session cookie name, the
  * HTTP status of failed operations (400) and of missing authentication (401); the lockout (5 failed logins within
  * 900 s lock for 900 s); the shapes of a refused login (vendor-notes §5): a 401 HTML page with `WWW-Authenticate:
  * Basic` from the web server in front of the API (the default: §5 reports it), a 200 `success:false` [unconfirmed], or
- * the API's own 401 JSON; and that a LOCKED account is always told in the API's JSON envelope (401 `success:false`),
+ * the API's own 401 JSON (the `json-refusal` and `success-false` variants); and that a LOCKED account is always told in the API's JSON envelope (401 `success:false`),
  * whatever the refusal shape (no source shows how a lock looks).
  */
 export interface UnifiedAssuranceSimulatorOptions extends SimulatorOptions {
@@ -203,6 +206,10 @@ export const unifiedAssuranceSimulatorModule: SimulatorModule = {
   vendor: 'oracle-unified-assurance',
   start: startUnifiedAssuranceSimulator,
   changeRequest: { on: 'change-password' },
+  variants: [
+    { name: 'json-refusal', options: { loginRefusal: 'json' }, source: "unconfirmed: the API's own 401 JSON envelope" , changes: 'login' },
+    { name: 'success-false', options: { loginRefusal: 'success-false' }, source: 'vendor-notes §5 [unconfirmed]: HTTP 200 with success:false' , changes: 'login' },
+  ],
   faultOperations: [
     { label: 'login', on: 'login', session: false },
     { label: 'change-password', on: 'change-password', session: true, rejects: true },

@@ -33,9 +33,16 @@ export interface Wso2EmmSimulatorOptions extends SimulatorOptions {
    * - `invalid_client-401`: 401 `{"error":"invalid_client", …}`, as other WSO2 deployments and proxies answer.
    */
   readonly badCredentials?: Wso2BadCredentials;
+  /**
+   * Which a change checks first: `old-first` (default; vendor-notes §5, the product's source at v2.0.1: the old password,
+   * then the new password's rule) or `new-first` (the order first guessed; kept selectable, a client must not depend
+   * on it). Either way every user-store failure is the same 400.
+   */
+  readonly checkOrder?: Wso2CheckOrder;
 }
 
 export type Wso2BadCredentials = 'invalid_grant-400' | 'invalid_client-401';
+export type Wso2CheckOrder = 'old-first' | 'new-first';
 
 /** The user store's default `PasswordJavaRegEx` `^[\S]{5,30}$`: 5 to 30 characters, no white space. */
 export const WSO2_EMM_DEFAULT_POLICY: PasswordPolicy = {
@@ -65,10 +72,13 @@ export const WSO2_EMM_TEXTS = {
 } as const;
 
 /*
- * ---- Unconfirmed behaviour (no public source shows it); change it here. ----
- * Confirmed by vendor-notes §5 (the product's source at v2.0.1): registration is not authenticated; a bad user at
- * the token endpoint is 400 `invalid_grant` ("Authentication failed for <user>@<tenant>"), a bad client 401
- * `invalid_client`; other deployments answer bad users 401 (the `invalid_client-401` variant).
+ * ---- Sources, and the unconfirmed behaviour (no public source shows it); change it here. ----
+ * Confirmed by seeds/001_wso2_emm_change_password.txt (change-password: 201 / 400 "Old password does not match.",
+ * base64 passwords) and vendor-notes §2 / §5 (the product's source at v2.0.1): registration is not authenticated;
+ * a bad user at the token endpoint is 400 `invalid_grant` ("Authentication failed for <user>@<tenant>"), a bad client
+ * 401 `invalid_client` ("Client Authentication failed."); other deployments answer bad users 401 (the
+ * `invalid_client-401` variant); a change checks the old password before the new password's rule (`checkOrder`
+ * `old-first`, the default; `new-first` is a variant), and every user-store failure is the same 400.
  * - The lockout: §5 says account locking is off by default in EMM 2.0.1 (no identity-management feature); the
  *   simulator locks anyway (5 failures within 900 s, for 900 s), so that a rotator is held to a limit everywhere.
  * - A locked account: the password grant answers 400 `invalid_grant` (401 `invalid_client` in that variant) whose
@@ -76,8 +86,7 @@ export const WSO2_EMM_TEXTS = {
  * - Registration: the answer is 201 `{client_id, client_secret, client_name:"<owner>_<clientName>", callback_url,
  *   grant_types}`; registering the same clientName for the same owner again returns the same client; a body without
  *   owner or clientName is 400 `invalid_client_metadata`; an unknown owner is registered all the same.
- * - change-password: the new password is checked before the old one (the order of Carbon's user store manager as
- *   best recalled), so a policy failure costs no login attempt; a wrong old password counts as a failed login, as does
+ * - change-password: a wrong old password counts as a failed login, as does
  *   an old password that is not base64 (the product's decoder is lenient: a plain password decodes to garbage that
  *   is then checked); a new password that is not base64 is refused with the same 400. A locked account also gets the
  *   same 400 (it is a user-store failure). A username other than the token's, from a non-admin token, is 403 text.
@@ -87,7 +96,6 @@ export const WSO2_EMM_TEXTS = {
 export const WSO2_EMM_UNCONFIRMED = {
   lockedDescription: '17003 Account is locked for the user. Too many failed login attempts.',
   forbiddenUser: 'User is not authorized to change the password of this user',
-  checkPolicyBeforeOldPassword: true,
   lockout: DEFAULT_LOCKOUT,
 } as const;
 
@@ -98,7 +106,7 @@ export async function startWso2EmmSimulator(options: Wso2EmmSimulatorOptions): P
     options,
     defaultPolicy: WSO2_EMM_DEFAULT_POLICY,
     defaultLockout: WSO2_EMM_UNCONFIRMED.lockout,
-    build: (accounts) => wso2Emm(accounts, tokenLifetimeMs, options.badCredentials ?? 'invalid_grant-400'),
+    build: (accounts) => wso2Emm(accounts, tokenLifetimeMs, options.badCredentials ?? 'invalid_grant-400', options.checkOrder ?? 'old-first'),
   });
 }
 
@@ -134,7 +142,8 @@ function decodeBase64(value: string): string | undefined {
   return Buffer.from(decoded, 'utf8').toString('base64') === value ? decoded : undefined;
 }
 
-function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number, badCredentials: Wso2BadCredentials) {
+function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number, badCredentials: Wso2BadCredentials, checkOrder: Wso2CheckOrder) {
+  const newFirst = checkOrder === 'new-first';
   const apps = new Map<string, OAuthApp>(); // by client id
   const accessTokens = new Map<string, AccessToken>();
   const issued: string[] = [];
@@ -222,11 +231,11 @@ function wso2Emm(accounts: AccountStore, tokenLifetimeMs: number, badCredentials
     const newPassword = decodeBase64(newEncoded);
     if (newPassword === undefined) return failed();
     const newPasswordFails = () => request.has('reject-new-password') || accounts.checkNewPassword(username, newPassword) !== undefined;
-    if (WSO2_EMM_UNCONFIRMED.checkPolicyBeforeOldPassword && newPasswordFails()) return failed();
+    if (newFirst && newPasswordFails()) return failed();
     // An undecodable old password is checked as the garbage a lenient decoder makes of it: it never matches, and counts.
     const oldPassword = decodeBase64(oldEncoded) ?? `\u0000not-base64:${oldEncoded}`;
     if (accounts.authenticate(username, oldPassword) !== 'ok') return failed();
-    if (!WSO2_EMM_UNCONFIRMED.checkPolicyBeforeOldPassword && newPasswordFails()) return failed();
+    if (!newFirst && newPasswordFails()) return failed();
     accounts.setPassword(username, newPassword);
     return changeAnswer(201, WSO2_EMM_TEXTS.changed(username));
   };
@@ -289,6 +298,10 @@ export const wso2EmmSimulatorModule: SimulatorModule = {
   vendor: 'wso2-emm',
   start: startWso2EmmSimulator,
   changeRequest: { on: 'change-password' },
+  variants: [
+    { name: 'invalid_client-401', options: { badCredentials: 'invalid_client-401' }, source: 'vendor-notes §5: other WSO2 deployments and proxies refuse bad users with 401' , changes: 'login' },
+    { name: 'new-password-first', options: { checkOrder: 'new-first' }, source: 'unconfirmed: the check order first guessed (§5 says old first)' , changes: 'change' },
+  ],
   faultOperations: [
     { label: 'register', on: 'register', session: false },
     { label: 'token', on: 'token', session: false },

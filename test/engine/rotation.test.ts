@@ -26,12 +26,12 @@ beforeAll(() => {
 });
 
 /** A simulated device holding a canary password, and its secret in Secrets Manager. */
-async function deviceWithSecret(vendor: Vendor, name: string) {
+async function deviceWithSecret(vendor: Vendor, name: string, extra: Record<string, unknown> = {}) {
   const password = canaryPassword('old');
   secretsSeen.push(password);
   const device = await startSimulator(vendor, { users: [{ username: USER, password }] });
   devices.push(device);
-  const secretArn = await engine.createDeviceSecret(name, deviceSecretFor(device, { username: USER, password }));
+  const secretArn = await engine.createDeviceSecret(name, { ...deviceSecretFor(device, { username: USER, password }), ...extra });
   return { device, secretArn, oldPassword: password };
 }
 
@@ -140,6 +140,18 @@ describe('multitech-mpower conversation', () => {
     expect(entered.filter((name) => name === 'mPower: Log in')).toHaveLength(2);
     await expectRotated(device, secretArn, oldPassword);
     expect(device.account(USER).passwordChanges).toBe(1);
+  });
+
+  test("the device secret's conversation.maxRestarts bounds the restarts of its conversation (0: the first interruption fails it)", async () => {
+    const { device, secretArn, oldPassword } = await deviceWithSecret('multitech-mpower', 'mpower/no-restarts', { conversation: { maxRestarts: 0 } });
+    await engine.rotateSecret(secretArn, { rotateImmediately: false });
+    device.injectFault({ on: 'passwd', skip: 3, fault: { kind: 'conversation-expired' } });
+    const rotate = await engine.runExecution({ action: 'rotate', secretArn });
+    expect(rotate).toMatchObject({ status: 'FAILED', error: 'TooManyRestarts' });
+    expect(rotate.cause).toContain("conversation.maxRestarts");
+    const entered = rotate.history.map((event) => event.stateEnteredEventDetails?.name).filter(Boolean);
+    expect(entered.filter((name) => name === 'mPower: Log in')).toHaveLength(1);
+    expect(device.passwordOf(USER)).toBe(oldPassword);
   });
 
   test('each question-answer step is its own state with its own timeout, longer than its function may run', () => {

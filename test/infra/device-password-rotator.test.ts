@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { VENDORS } from '../../lambda/device/types';
+import { vendorModules } from '../../lambda/vendors';
 import {
   DevicePasswordRotator,
   type DevicePasswordRotatorProps,
@@ -509,6 +510,23 @@ describe('VPC', () => {
       expect(rule).toMatchObject({ FromPort: 443, ToPort: 443, SourceSecurityGroupId: { 'Fn::GetAtt': [expect.any(String), 'GroupId'] } });
       expect(rule.CidrIp).toBeUndefined();
     }
+  });
+
+  it('runs the conversation vendors\' device functions in the one subnet singleEgressSubnets selects, the others in vpcSubnets', () => {
+    const { resources } = build((stack) => ({ vpc: vpcOf(stack), singleEgressSubnets: { subnetFilters: [ec2.SubnetFilter.byIds(['subnet-0fedcba9876543210'])] } }));
+    for (const vendor of vendorModules()) {
+      const [, fn] = functionsByKind(resources)[`device:${vendor.id}`]!;
+      const expected = vendor.work === 'conversation' ? ['subnet-0fedcba9876543210'] : ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];
+      expect(`${vendor.id}: ${JSON.stringify(fn.Properties!.VpcConfig.SubnetIds)}`).toBe(`${vendor.id}: ${JSON.stringify(expected)}`);
+    }
+    expect(vendorModules().some((vendor) => vendor.work === 'conversation')).toBe(true);
+  });
+
+  it('refuses singleEgressSubnets that select more than one subnet, or no VPC', () => {
+    expect(() => build((stack) => ({ vpc: vpcOf(stack), singleEgressSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }))).toThrow(
+      /singleEgressSubnets must select exactly one subnet \(it selects 2\)/,
+    );
+    expect(() => build(() => ({ singleEgressSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }))).toThrow(/need a vpc/);
   });
 
   it('refuses createVpcEndpoints without a VPC', () => {

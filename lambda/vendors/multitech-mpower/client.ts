@@ -2,13 +2,16 @@ import { SessionDeviceClient } from '../../device/session-client';
 import {
   AccountLockedError,
   AuthenticationFailedError,
+  DeviceCommissioningError,
   type ErrorSite,
   PasswordRejectedError,
   ProtocolError,
+  SessionBoundToAddressError,
   SessionExpiredError,
 } from '../../device/errors';
-import { type DeviceResponse, parseJson, type StepContext } from '../../device/http';
+import { DeviceHttp, type DeviceResponse, parseJson, type StepContext } from '../../device/http';
 import type { ClientOptions, Credentials, DeviceEndpoint, PasswordChange } from '../../device/types';
+import type { DeviceSecret } from '../../secret/device-secret';
 
 /**
  * MultiTech mPower (MTR / Conduit gateways), `seeds/000_multitech_mpower_passwd.md`.
@@ -77,9 +80,16 @@ interface Envelope {
 const LOCKED = /lock|too many (?:failed )?(?:login )?attempts|try again (?:later|in)/i;
 const BAD_PASSWORD = /BAD PASSWORD/i;
 /** pam_unix refusals of a new password that carry no "BAD PASSWORD" (vendor-notes §5). */
-const PAM_POLICY = /already (?:been )?used|choose another|must wait longer/i;
+const PAM_POLICY = /already (?:been )?used|choose another/i;
+/** pam_unix refusals that are about the account, not the new password (minimum password age): the device's reason. */
+const PAM_OWN_REASON = /must wait longer|password (?:has )?expired|not (?:yet )?allowed to change/i;
 const MISMATCH = /do(?:es)?\s*(?:not|n't)\s*match/i;
-const WRONG_CURRENT = /authentication token manipulation error|authentication failure/i;
+/** PAM_AUTH_ERR: the current password given was checked and refused. */
+const WRONG_CURRENT = /authentication failure/i;
+/** PAM's generic final status (vendor-notes §5): after a wrong current password, a refused new one or a mismatch alike. */
+const GENERIC_FAILURE = /authentication token manipulation error/i;
+/** A 409 at login that names commissioning (vendor-notes §5); any other 409 is the session-per-address conflict. */
+const COMMISSIONING = /commission/i;
 const SUCCESS = /\bsuccess(?:ful(?:ly)?)?\b/i;
 /** Read by meaning: anything that names the current (or old) password asks for it, "again" or not. */
 const CURRENT = /\bcurrent\b|\bold\b/i;
@@ -99,8 +109,11 @@ const RANK: Record<PromptKind, number> = { acknowledge: 0, 'current-password': 1
  * What the device is asking for, read from a conversation answer's `result`. Pure. Refusals are thrown, typed:
  * - "BAD PASSWORD" anywhere (or a pam_unix refusal: "already used", "must wait longer") → `PasswordRejectedError('policy')`,
  *   even when PAM asks for another new password after it (a refused password is never followed by another attempt);
- * - "do not match" → `'mismatch'` (checked before the next rule: PAM adds "Authentication token manipulation error" to it);
- * - "Authentication token manipulation error" / "Authentication failure" → `'current-password'`;
+ * - "do not match" → `'mismatch'` (checked before the generic status: PAM adds "Authentication token manipulation error" to it);
+ * - a reason of the device's own ("You must wait longer to change your password") → `'device-reason'`, quoted;
+ * - "Authentication failure" (PAM_AUTH_ERR) → `'current-password'`;
+ * - "Authentication token manipulation error" alone → `'ambiguous'`: PAM's generic final status follows a wrong
+ *   current password, a refused new password and a mismatch alike (vendor-notes §5), so the client does not guess;
  * - `aasDone:true` without a success message → `'unknown'`.
  * Questions are read by meaning: one naming the current or old password ("Current password:", "(current) UNIX
  * password:", "Enter current password again:") is answered with the current password; "retype" / "again" / "confirm"
@@ -117,7 +130,9 @@ export function classifyPrompt(result: unknown, site: ErrorSite): ConversationPr
   const details = { deviceMessage: aasMsg };
   if (BAD_PASSWORD.test(aasMsg) || PAM_POLICY.test(aasMsg)) throw new PasswordRejectedError(site, 'policy', details);
   if (MISMATCH.test(aasMsg)) throw new PasswordRejectedError(site, 'mismatch', details);
+  if (PAM_OWN_REASON.test(aasMsg)) throw new PasswordRejectedError(site, 'device-reason', details);
   if (WRONG_CURRENT.test(aasMsg)) throw new PasswordRejectedError(site, 'current-password', details);
+  if (GENERIC_FAILURE.test(aasMsg)) throw new PasswordRejectedError(site, 'ambiguous', details);
   if (aasDone) {
     if (SUCCESS.test(aasMsg)) return { kind: 'done', text: aasMsg };
     throw new PasswordRejectedError(site, 'unknown', details);
@@ -132,6 +147,14 @@ export function classifyPrompt(result: unknown, site: ErrorSite): ConversationPr
 
 export class MPowerClient extends SessionDeviceClient<MPowerSession> {
   readonly vendor = 'multitech-mpower' as const;
+  /** The conversation's requests: their own deadline when the device secret sets `conversation.stepTimeoutMs`. */
+  private readonly conversationHttp: DeviceHttp;
+
+  constructor(endpoint: DeviceEndpoint, options: ClientOptions = {}, conversationStepTimeoutMs?: number) {
+    super(endpoint, options);
+    this.conversationHttp =
+      conversationStepTimeoutMs === undefined ? this.http : new DeviceHttp({ ...endpoint, requestTimeoutMs: conversationStepTimeoutMs }, { logger: { warn: () => undefined } });
+  }
 
   /** Login, the whole conversation driven by the device's questions, logout (also after a failure). */
   async changePassword(change: PasswordChange): Promise<void> {
@@ -155,7 +178,9 @@ export class MPowerClient extends SessionDeviceClient<MPowerSession> {
    * One login request. Classified by the protocol, not by the parser: a lock named in the error envelope is
    * `AccountLockedError`; any other 401 is a refusal whatever its body (`"authorize failed. 2 attempts remaining."`);
    * anything else that is not a success (409 conflict or commissioning mode, 403, an unreadable answer) is a
-   * `ProtocolError` of the login exchange: its outcome is unknown.
+   * `ProtocolError` of the login exchange: its outcome is unknown. A 409 is typed by what it says: commissioning mode
+   * (`DeviceCommissioningError`) or a session bound to another address (`SessionBoundToAddressError`); either may have
+   * cost a failed login for all we know (`loginCostOf`: unknown), and neither is retried.
    */
   async login(credentials: Credentials): Promise<MPowerSession> {
     const context: StepContext = { step: 'login', secrets: [credentials.password], login: true };
@@ -174,6 +199,9 @@ export class MPowerClient extends SessionDeviceClient<MPowerSession> {
     const details = { httpStatus: response.status, deviceMessage: (error || response.body) || undefined };
     if ((response.status !== 200 || answer?.status === 'fail') && LOCKED.test(error)) throw new AccountLockedError(site, details);
     if (response.status === 401) throw new AuthenticationFailedError(site, details);
+    if (response.status === 409) {
+      throw COMMISSIONING.test(error || response.body) ? new DeviceCommissioningError(site, details) : new SessionBoundToAddressError(site, details);
+    }
     if (answer === undefined) throw new ProtocolError(site, 'the device answered the login with something that is not JSON', details);
     throw new ProtocolError(site, 'unexpected answer to the login', details);
   }
@@ -239,7 +267,7 @@ export class MPowerClient extends SessionDeviceClient<MPowerSession> {
     data: Record<string, string>,
     aasIdSent?: string,
   ): Promise<{ result: object; site: ErrorSite }> {
-    const response = await this.http.request(context, {
+    const response = await this.conversationHttp.request(context, {
       method: 'POST',
       path: this.withToken(MPOWER_PATHS.passwd, session),
       headers: { 'content-type': 'application/json' },
@@ -247,6 +275,7 @@ export class MPowerClient extends SessionDeviceClient<MPowerSession> {
     });
     let site = this.http.site(context);
     if (response.status === 401) throw new SessionExpiredError(site, 'session', { httpStatus: 401, deviceMessage: errorOf(response) });
+    if (response.status === 409) throw new SessionBoundToAddressError(site, { httpStatus: 409, deviceMessage: errorOf(response) });
     const answer = parseJson(site, response) as Envelope;
     const result = objectOf(answer.result);
     const aasId = result?.aasID;
@@ -306,6 +335,6 @@ function errorOf(response: DeviceResponse): string {
 }
 
 /** This vendor's client for a device (`VendorModule.clientModule`). */
-export function createClient(endpoint: DeviceEndpoint, options: ClientOptions = {}): MPowerClient {
-  return new MPowerClient(endpoint, options);
+export function createClient(endpoint: DeviceEndpoint, options: ClientOptions = {}, secret?: DeviceSecret): MPowerClient {
+  return new MPowerClient(endpoint, options, secret?.conversation?.stepTimeoutMs);
 }

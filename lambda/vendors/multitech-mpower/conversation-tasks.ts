@@ -110,15 +110,19 @@ export class MPowerTasks {
     const changes = input.prompt === 'retype-password';
     const logins = this.devices.loginsOf(input.secretArn, from, input.execution, client);
     if (changes) await logins.noteChangeSent(input.token);
+    const send = () =>
+      client.answerPrompt(session, {
+        username: from.username,
+        aasId,
+        prompt: { kind: input.prompt, text: '' },
+        currentPassword: from.password,
+        newPassword: pending.password,
+      });
     const step = await this.loggingOutOnFailure(client, session, [from.password, pending.password, aasId], async () => {
       try {
-        return await client.answerPrompt(session, {
-          username: from.username,
-          aasId,
-          prompt: { kind: input.prompt, text: '' },
-          currentPassword: from.password,
-          newPassword: pending.password,
-        });
+        // PAM checks the current password as a login does: that answer goes through the account's budget, and a
+        // refusal (or PAM's ambiguous final status) is charged like a refused (or unknown) login.
+        return input.prompt === 'current-password' ? await logins.call({ what: `current password (${input.from}) answered in the password conversation` }, send) : await send();
       } catch (error) {
         const routed = afterDeviceCall(input.secretArn, error);
         if (changes && !mayHaveChanged(routed)) await logins.clearChangeSent(input.token);

@@ -15,4 +15,7 @@ export const multitechMpower = defineVendor({
   canResetOthers: false,
   handlerEntry: 'lambda/vendors/multitech-mpower/handler.ts',
   clientModule: 'lambda/vendors/multitech-mpower/client',
+  // The password conversation's step deadline and restarts (README "Device secret format").
+  secretFields: ['conversation'],
+  devicePolicy: { minLength: 8, maxLength: 64, source: 'vendor-notes §5: current firmware, 8 to 64 characters, no character class required' },
 });

@@ -16,4 +16,5 @@ export const wso2Emm = defineVendor({
   handlerEntry: 'lambda/vendors/wso2-emm/handler.ts',
   clientModule: 'lambda/vendors/wso2-emm/client',
   secretFields: ['oauthClient'],
+  devicePolicy: { minLength: 5, maxLength: 30, forbidsWhitespace: true, source: 'vendor-notes §2: the user store\'s default PasswordJavaRegEx ^[\\S]{5,30}$' },
 });

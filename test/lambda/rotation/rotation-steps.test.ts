@@ -245,9 +245,16 @@ describe('describeDevice: route by vendor, and the lease for a changing executio
       vendor: 'multitech-mpower',
       host: 'gw-1.example.net',
       port: 443,
+      conversation: {},
     });
     // verify changes nothing: no lease.
     expect((await ledger.read(account)).lease).toBeUndefined();
+  });
+
+  test("passes the device secret's own conversation restart bound to the workflow (and nothing else of its profile)", async () => {
+    rotatingSecret({ current: { ...currentValue, conversation: { maxRestarts: 1, stepTimeoutMs: 20_000 } } });
+    await expect(describeDevice('devices/gw-1', { action: 'verify' }, lease())).resolves.toMatchObject({ conversation: { maxRestarts: 1 } });
+    expect((await describeDevice('devices/gw-1', { action: 'verify' }, lease())).conversation).toEqual({ maxRestarts: 1 });
   });
 
   test('a changing action takes the lease for its execution; the same execution asking again keeps it', async () => {

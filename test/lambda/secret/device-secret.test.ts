@@ -34,6 +34,17 @@ describe('device secret format', () => {
     expect(problemsOf({ ...valid, lockout: { attempts: 5, windowSeconds: 60, lockSeconds: 5 } })).toMatch(/field "lockout" has unknown keys \(lockSeconds\)/);
   });
 
+  test("a conversation vendor's profile: step deadline and restarts, bounded, and on conversation vendors only", () => {
+    const mpower = { ...valid, vendor: 'multitech-mpower' };
+    expect(parse({ ...mpower, conversation: { stepTimeoutMs: 20_000, maxRestarts: 1 } }).conversation).toEqual({ stepTimeoutMs: 20_000, maxRestarts: 1 });
+    expect(parse({ ...mpower, conversation: {} }).conversation).toEqual({});
+    expect(problemsOf({ ...mpower, conversation: { stepTimeoutMs: 59_000 } })).toMatch(/field "conversation.stepTimeoutMs" must be at most 50000 \(the device function's timeout is 60 s\)/);
+    expect(problemsOf({ ...mpower, conversation: { maxRestarts: 11 } })).toMatch(/field "conversation.maxRestarts"/);
+    expect(problemsOf({ ...mpower, conversation: { maxRestarts: 1.5 } })).toMatch(/field "conversation.maxRestarts"/);
+    expect(problemsOf({ ...mpower, conversation: { restarts: 2 } })).toMatch(/field "conversation" has unknown keys \(restarts\)/);
+    expect(problemsOf({ ...valid, conversation: { maxRestarts: 1 } })).toMatch(/field "conversation" is only used by vendor multitech-mpower/);
+  });
+
   test('resetAccounts names accounts by name: a non-empty list of usernames', () => {
     expect(parse({ ...valid, resetAccounts: ['netops', 'ops2'] }).resetAccounts).toEqual(['netops', 'ops2']);
     expect(problemsOf({ ...valid, resetAccounts: [] })).toMatch(/field "resetAccounts"/);

@@ -211,6 +211,26 @@ describe('conversation-open and conversation-answer', () => {
     expect(device.password).toBe(P_NEW);
   });
 
+  test.each([
+    ['ambiguous', 'unknown'],
+    ['current-password', 'failed'],
+] as const)('the current-password answer goes through the budget: PAM answering "%s" is charged as a %s login, and not retried', async (reason, state) => {
+    const opened_ = await opened();
+    await mpowerTasks().answer(answerInput(opened_, 'acknowledge', 0));
+    expect((await ledger.read(ACCOUNT)).charges).toEqual([]);
+    device.failNext.answer = (site) => new PasswordRejectedError(site, reason, { deviceMessage: 'Authentication token manipulation error' });
+    const error = await mpowerTasks().answer(answerInput(opened_, 'current-password', 1)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PasswordRejectedError);
+    expect((await ledger.read(ACCOUNT)).charges.map((charge) => charge.state)).toEqual([state]);
+    expect(device.ops().filter((op) => op === 'answer:current-password')).toHaveLength(1);
+  });
+
+  test('an accepted current-password answer leaves no charge', async () => {
+    const state = await opened();
+    await mpowerTasks().answer(answerInput(state, 'current-password', 1));
+    expect((await ledger.read(ACCOUNT)).charges).toEqual([]);
+  });
+
   test('the retype answer is noted in the ledger before it is sent', async () => {
     const state = await opened();
     const seen: Array<string | undefined> = [];

@@ -135,12 +135,13 @@ describe('mPower simulator, raw protocol', () => {
     await passwdByBody(tok, { username: USER, aasID: other, aasAnswer: password });
     await passwdByBody(tok, { username: USER, aasID: other, aasAnswer: password });
     const mismatch = [await passwdByBody(tok, { username: USER, aasID: other, aasAnswer: 'Good#Pass1' }), await passwdByBody(tok, { username: USER, aasID: other, aasAnswer: 'Good#Pass2' })];
-    expect(aas(mismatch[1])).toMatchObject({ aasDone: true, aasMsg: MPOWER_TEXTS.mismatch });
+    // pam_unix's own message, then PAM's generic final status (vendor-notes §5).
+    expect(aas(mismatch[1])).toMatchObject({ aasDone: true, aasMsg: `${MPOWER_TEXTS.mismatch}\n${MPOWER_TEXTS.manipulationError}` });
 
     const again = aas(await passwdByBody(tok, { username: USER })).aasID;
     await passwdByBody(tok, { username: USER, aasID: again, aasAnswer: password });
     const wrong = await passwdByBody(tok, { username: USER, aasID: again, aasAnswer: 'Wrong#Pass1' });
-    expect(aas(wrong)).toMatchObject({ aasDone: true, aasMsg: 'passwd: Authentication token manipulation error' });
+    expect(aas(wrong)).toMatchObject({ aasDone: true, aasMsg: 'Authentication token manipulation error' });
     expect(device.failedLoginsOf(USER)).toBe(1);
     expect(device.passwordOf(USER)).toBe(password);
   });
@@ -215,6 +216,66 @@ describe('mPower simulator, raw protocol', () => {
     expect(aas(await passwdByBody(guest, { username: 'guest' })).aasType).toBe('info');
   });
 
+  test('commissioning mode: every login answers 409 (even the right password, counting nothing) until commissioned', async () => {
+    await device.stop();
+    const mpower = await startMPowerSimulator({ users: [{ username: USER, password }], commissioning: true });
+    device = mpower;
+    expectFail(await call('POST', '/api/login', { username: USER, password }), 409, /commissioning mode/);
+    expect(device.failedLoginsOf(USER)).toBe(0);
+    mpower.commission();
+    expect((await call('POST', '/api/login', { username: USER, password })).status).toBe(200);
+  });
+
+  test('sessionPerAddress: a login while the user has a live session elsewhere is 409; a token used from another address is 409; the same address is fine', async () => {
+    await device.stop();
+    let address = '192.0.2.1';
+    const mpower = await startMPowerSimulator({ users: [{ username: USER, password }], sessionPerAddress: true, clientAddress: () => address });
+    device = mpower;
+    const tok = await token();
+    expect(((await call('POST', '/api/login', { username: USER, password })).json.result as { address: string }).address).toBe('192.0.2.1');
+    address = '192.0.2.2';
+    expectFail(await call('POST', '/api/login', { username: USER, password }), 409, /conflict/);
+    expectFail(await passwdByBody(tok, { username: USER }), 409, /conflict/);
+    expect(device.failedLoginsOf(USER)).toBe(0);
+    address = '192.0.2.1';
+    expect((await passwdByBody(tok, { username: USER })).status).toBe(200);
+    // Without the rule (the default), another address's session is no obstacle.
+    await device.stop();
+    const free = await startMPowerSimulator({ users: [{ username: USER, password }] });
+    device = free;
+    free.openSessionFrom('192.0.2.9', USER);
+    expect((await call('POST', '/api/login', { username: USER, password })).status).toBe(200);
+  });
+
+  test('minPasswordAgeSeconds: a second change too soon ends after the current password with pam_unix\'s reason, then the generic status', async () => {
+    await device.stop();
+    device = await startMPowerSimulator({ users: [{ username: USER, password }], minPasswordAgeSeconds: 60 });
+    const next = 'Next#Pass1';
+    const change = async (from: string, to: string) => {
+      const tok = await token(USER, from);
+      const id = aas(await passwdByBody(tok, { username: USER })).aasID as string;
+      let last: Answer | undefined;
+      for (const answer of [from, from, to, to]) {
+        last = await passwdByBody(tok, { username: USER, aasID: id, aasAnswer: answer });
+        if (aas(last).aasDone === true) break;
+      }
+      return aas(last as Answer);
+    };
+    expect(await change(password, next)).toMatchObject({ aasDone: true, aasMsg: MPOWER_TEXTS.success });
+    expect(await change(next, 'Other#Pass2')).toMatchObject({ aasDone: true, aasType: 'error', aasMsg: `${MPOWER_TEXTS.waitLonger}\n${MPOWER_TEXTS.manipulationError}` });
+    expect(device.passwordOf(USER)).toBe(next);
+  });
+
+  test('finalWording "passwd" adds the passwd program\'s prefix to the final statuses', async () => {
+    await device.stop();
+    device = await startMPowerSimulator({ users: [{ username: USER, password }], finalWording: 'passwd' });
+    const tok = await token();
+    const id = aas(await passwdByBody(tok, { username: USER })).aasID as string;
+    await passwdByBody(tok, { username: USER, aasID: id, aasAnswer: password });
+    const wrong = await passwdByBody(tok, { username: USER, aasID: id, aasAnswer: 'Wrong#Pass1' });
+    expect(aas(wrong)).toMatchObject({ aasDone: true, aasType: 'error', aasMsg: 'passwd: Authentication token manipulation error' });
+  });
+
   test('logout kills the token', async () => {
     const tok = await token();
     expect((await call('GET', `/api/logout?token=${q(tok)}`)).json).toEqual({ code: 200, status: 'success' });
@@ -228,7 +289,7 @@ describe('mPower simulator, raw protocol', () => {
     await passwdByBody(tok, { username: USER, aasID, aasAnswer: password });
     await passwdByBody(tok, { username: USER, aasID, aasAnswer: password });
     const refused = await passwdByBody(tok, { username: USER, aasID, aasAnswer: canaryPassword() });
-    expect(aas(refused).aasMsg).toMatch(/^BAD PASSWORD: .+\npasswd: Have exhausted/);
+    expect(aas(refused).aasMsg).toMatch(/^BAD PASSWORD: .+\nHave exhausted/);
     device.clearFaults();
 
     device.injectFault({ on: 'passwd', fault: { kind: 'conversation-expired' } });

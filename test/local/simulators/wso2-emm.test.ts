@@ -152,6 +152,17 @@ describe('WSO2 EMM simulator (raw protocol)', () => {
     expect(device.passwordOf(USER)).toBe(newPassword);
   });
 
+  test('checkOrder: the old password is checked first by default (vendor-notes §5), so a wrong one counts even with a weak new one; new-first does not reach it', async () => {
+    const token = await accessToken();
+    const weakWithWrongOld = { username: USER, oldPassword: b64('wrong-password'), newPassword: b64('abc') };
+    expect((await changePassword(token, weakWithWrongOld)).status).toBe(400);
+    expect(device.failedLoginsOf(USER)).toBe(1);
+    await device.stop();
+    device = await startWso2EmmSimulator({ users: [{ username: USER, password }], checkOrder: 'new-first' });
+    expect((await changePassword(await accessToken(), weakWithWrongOld)).json).toEqual({ statusCode: 400, messageFromServer: WSO2_EMM_TEXTS.changeFailed });
+    expect(device.failedLoginsOf(USER)).toBe(0);
+  });
+
   test('every user-store failure is the same 400: wrong old password, policy, plain (non-base64) values', async () => {
     const token = await accessToken();
     const ambiguous = { statusCode: 400, messageFromServer: 'Old password does not match.' };

@@ -11,6 +11,8 @@ import type { ClientOptions, DeviceClient, DeviceEndpoint, LoginOutcome, Vendor 
 import { captureOutputOf } from '../../../../local/capture-output';
 import type { SimulatedDevice, SimulatorOptions } from '../../../../local/simulators/device-server';
 import type { FaultRule } from '../../../../local/simulators/faults';
+import { simulatorVariants } from '../../../../local/simulators';
+import type { SimulatorVariant } from '../../../../local/simulators/simulator-module';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';
 
 /** What the contract needs to know of one vendor. */
@@ -37,6 +39,8 @@ export interface ClientContractSubject {
    * slower than the client's deadline "unknown".
    */
   readonly refusalVariants?: readonly RefusalVariant[];
+  /** The simulator variants the whole contract runs over. Default: every selectable one (`simulatorVariants`). */
+  readonly variants?: readonly SimulatorVariant[];
 }
 
 export interface RefusalVariant {
@@ -54,7 +58,18 @@ const USER = 'admin';
  * canary passwords, and every error and every line of output is scanned for them and for the device's tokens.
  */
 export function describeClientContract(subject: ClientContractSubject): void {
-  describe(`${subject.vendor} client contract`, () => {
+  const variants = subject.variants ?? simulatorVariants(subject.vendor);
+  for (const variant of variants) {
+    const inVariant: ClientContractSubject = { ...subject, start: (options) => subject.start({ ...variant.options, ...options } as SimulatorOptions) };
+    describeContract(inVariant, variant.name);
+    describeRefusalShape(inVariant, { name: variant.name, options: {} });
+  }
+  for (const variant of subject.refusalVariants ?? []) describeRefusalShape(subject, variant);
+}
+
+/** The contract on one simulator variant. */
+function describeContract(subject: ClientContractSubject, variantName: string): void {
+  describe(`${subject.vendor} client contract [${variantName}]`, () => {
     let device: SimulatedDevice;
     let oldPassword: string;
     let newPassword: string;
@@ -280,10 +295,6 @@ export function describeClientContract(subject: ClientContractSubject): void {
       expect((error as AuthenticationFailedError).vendor).toBe(subject.vendor);
     });
   });
-
-  for (const variant of [{ name: 'default', options: {} } as RefusalVariant, ...(subject.refusalVariants ?? [])]) {
-    describeRefusalShape(subject, variant);
-  }
 }
 
 /** One refusal shape of a simulator: how the client reads it, and what it costs on the device. */

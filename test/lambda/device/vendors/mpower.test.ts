@@ -1,11 +1,20 @@
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ErrorSite, PasswordRejectedError, ProtocolError, SessionExpiredError } from '../../../../lambda/device/errors';
+import {
+  DeviceCommissioningError,
+  DeviceUnreachableError,
+  type ErrorSite,
+  PasswordRejectedError,
+  ProtocolError,
+  SessionBoundToAddressError,
+  SessionExpiredError,
+} from '../../../../lambda/device/errors';
+import { loginCostOf } from '../../../../lambda/device/outcome';
 import { DeviceHttp } from '../../../../lambda/device/http';
 import type { DeviceEndpoint } from '../../../../lambda/device/types';
 import { type ConversationStep, classifyPrompt, MPOWER_MAX_ANSWERS, MPowerClient, type PromptKind } from '../../../../lambda/vendors/multitech-mpower/client';
 import type { SimulatedDevice } from '../../../../local/simulators/device-server';
-import { type MPowerSimulatorOptions, startMPowerSimulator } from '../../../../local/simulators/mpower';
+import { type MPowerSimulatedDevice, type MPowerSimulatorOptions, startMPowerSimulator } from '../../../../local/simulators/mpower';
 import { canaryPassword, errorText, expectNoSecrets } from '../../../helpers/canary';
 import { describeClientContract } from './client-contract';
 
@@ -20,7 +29,6 @@ describeClientContract({
   weakPassword: 'short',
   policyRejection: 'policy',
   logoutOperation: 'logout',
-  refusalVariants: [{ name: 'plain', options: { loginRefusal: 'plain' } }],
 });
 
 const USER = 'admin';
@@ -227,6 +235,88 @@ describe('mPower specifics', () => {
     expect(outcome.status !== 'accepted' && outcome.error.duringLogin).toBe(true);
   });
 
+  test('the ambiguous final status is quoted in the error, in the device\'s scrubbed words, not called a wrong current password', async () => {
+    await start();
+    const session = await client.login({ username: USER, password: current });
+    let step = await client.openConversation(session, USER);
+    step = await answer(step, session);
+    // Someone changed the password between the login and the answer: PAM answers its generic status.
+    device.overwriteAccount(USER, { password: canaryPassword('hand') });
+    const error = await answer(step, session).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PasswordRejectedError);
+    expect((error as PasswordRejectedError).reason).toBe('ambiguous');
+    expect((error as Error).message).toContain('"Authentication token manipulation error"');
+    expect((error as Error).message).toContain('does not say which');
+    expect((error as Error).message).not.toMatch(/current password given is wrong/);
+    expectNoSecrets(errorText(error), [current, next, session.token, step.aasId]);
+  });
+
+  test('a change sooner than the minimum password age is refused with the device\'s own reason, quoted', async () => {
+    await start({ minPasswordAgeSeconds: 3600 });
+    await client.changePassword({ username: USER, currentPassword: current, newPassword: next });
+    const again = canaryPassword('again');
+    const error = await client.changePassword({ username: USER, currentPassword: next, newPassword: again }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PasswordRejectedError);
+    expect((error as PasswordRejectedError).reason).toBe('device-reason');
+    expect((error as Error).message).toContain('You must wait longer to change your password');
+    expect(device.passwordOf(USER)).toBe(next);
+    expectNoSecrets(errorText(error), [current, next, again]);
+  });
+
+  test('the login sets the token as a cookie too (Secure, HttpOnly, SameSite=Strict), and the cookie alone works', async () => {
+    await start();
+    const session = await client.login({ username: USER, password: current });
+    const answer = await rawRequest(device, '/api/command/passwd', { cookie: `token=${session.token}`, body: JSON.stringify({ username: USER }) });
+    expect(answer.status).toBe(200);
+    const login = await rawRequest(device, '/api/login', { body: JSON.stringify({ username: USER, password: current }) });
+    expect(login.headers['set-cookie']?.[0]).toMatch(/^token=[0-9A-F]+; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
+  });
+
+  test('commissioning mode: a 409 at login is DeviceCommissioningError (unknown cost, not retried), until commissioned', async () => {
+    device = await startMPowerSimulator({ users: [{ username: USER, password: current }], commissioning: true });
+    client = new MPowerClient(endpointOf(device));
+    const outcome = await client.verifyLogin({ username: USER, password: current });
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.status === 'unknown' && outcome.error).toBeInstanceOf(DeviceCommissioningError);
+    expect(outcome.status === 'unknown' && outcome.error.httpStatus).toBe(409);
+    (device as MPowerSimulatedDevice).commission();
+    expect((await client.verifyLogin({ username: USER, password: current })).status).toBe('accepted');
+  });
+
+  test('one session per address: another live session elsewhere makes the login a SessionBoundToAddressError naming the cause', async () => {
+    const mpower = await startMPowerSimulator({ users: [{ username: USER, password: current }], sessionPerAddress: true });
+    device = mpower;
+    client = new MPowerClient(endpointOf(device));
+    mpower.openSessionFrom('192.0.2.50', USER);
+    const error = await client.changePassword({ username: USER, currentPassword: current, newPassword: next }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SessionBoundToAddressError);
+    expect((error as Error).message).toMatch(/bound to another client address.*one egress address/);
+    expect(loginCostOf(error)).toBe('unknown');
+    expect(device.passwordOf(USER)).toBe(current);
+  });
+
+  test('one session per address: a conversation step from another address than its login is refused 409, typed', async () => {
+    let address = '192.0.2.10';
+    device = await startMPowerSimulator({ users: [{ username: USER, password: current }], sessionPerAddress: true, clientAddress: () => address });
+    client = new MPowerClient(endpointOf(device));
+    const session = await client.login({ username: USER, password: current });
+    const step = await client.openConversation(session, USER);
+    address = '192.0.2.11'; // the next Lambda invocation leaves from another address
+    const error = await answer(step, session).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SessionBoundToAddressError);
+    expect((error as SessionBoundToAddressError).duringLogin).toBe(false);
+  });
+
+  test('conversation.stepTimeoutMs gives the conversation requests their own deadline', async () => {
+    await start();
+    client = new MPowerClient(endpointOf(device), {}, 300);
+    device.injectFault({ on: 'passwd', skip: 1, fault: { kind: 'latency', ms: 600 } });
+    const error = await client.changePassword({ username: USER, currentPassword: current, newPassword: next }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeviceUnreachableError);
+    expect((error as Error).message).toMatch(/300 ms deadline/);
+    expect((error as DeviceUnreachableError).step).toBe('answer-acknowledge');
+  });
+
   test('a change that fails after the login still logs out (try/finally)', async () => {
     await start();
     device.injectFault({ on: 'passwd', skip: 3, fault: { kind: 'server-error' } });
@@ -298,8 +388,13 @@ describe('classifyPrompt', () => {
   });
 
   test.each([
-    ['passwd: Authentication token manipulation error', 'current-password'],
+    // PAM's generic final status follows a wrong current password, a refused new one or a mismatch alike: no guess.
+    ['passwd: Authentication token manipulation error', 'ambiguous'],
+    ['Authentication token manipulation error', 'ambiguous'],
     ['passwd: Authentication failure', 'current-password'],
+    // The device's own reason wins over the generic status printed after it.
+    ['You must wait longer to change your password\nAuthentication token manipulation error', 'device-reason'],
+    ['Password has been already used. Choose another.\nAuthentication token manipulation error', 'policy'],
     ['Sorry, passwords do not match.', 'mismatch'],
     // What Linux pam_unix really prints on a mismatch: the mismatch wins over the generic error after it.
     ['Sorry, passwords do not match.\npasswd: Authentication token manipulation error\npasswd: password unchanged', 'mismatch'],
@@ -337,5 +432,23 @@ function rawGet(device: SimulatedDevice, path: string): Promise<{ result?: unkno
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+function rawRequest(
+  device: SimulatedDevice,
+  path: string,
+  options: { cookie?: string; body: string },
+): Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(options.body)) };
+    if (options.cookie !== undefined) headers.cookie = options.cookie;
+    const req = httpsRequest({ host: device.host, port: device.port, path, method: 'POST', ca: device.certificatePem, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
   });
 }

@@ -14,10 +14,6 @@ describeClientContract({
   weakPassword: 'short',
   policyRejection: 'policy',
   logoutOperation: 'logout',
-  refusalVariants: [
-    { name: 'json', options: { loginRefusal: 'json' } },
-    { name: 'success-false', options: { loginRefusal: 'success-false' } },
-  ],
 });
 
 describe('Unified Assurance specifics', () => {

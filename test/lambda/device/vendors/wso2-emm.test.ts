@@ -18,7 +18,6 @@ describeClientContract({
   policyRejection: 'policy-or-current-password',
   loginOperation: 'token',
   refusalVariants: [
-    { name: 'invalid_client-401', options: { badCredentials: 'invalid_client-401' } },
     {
       name: 'invalid_client-401, oauthClient configured',
       options: { badCredentials: 'invalid_client-401' },
