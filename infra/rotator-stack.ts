@@ -1,9 +1,9 @@
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { DevicePasswordRotator, type RotationScheduleSetting } from './device-password-rotator';
+import { DevicePasswordRotator, type RotationScheduleSetting, type RotatorMonitoringProps } from './device-password-rotator';
 
 /** An existing VPC, described fully so that synthesis needs no lookup (and works offline). */
 export interface ExistingVpc {
@@ -36,6 +36,8 @@ export interface RotatorStackProps extends StackProps {
   readonly vpc?: ExistingVpc;
   /** See `DevicePasswordRotatorProps.createVpcEndpoints`. @default false */
   readonly createVpcEndpoints?: boolean;
+  /** See `DevicePasswordRotatorProps.monitoring`. @default - notifications, alarms and the dashboard, all on */
+  readonly monitoring?: RotatorMonitoringProps;
   /** ARN of the key for the state machine, logs and sealing. @default - a new key */
   readonly encryptionKeyArn?: string;
   /** ARN of the key the device secrets are encrypted with. @default - the AWS managed key */
@@ -107,6 +109,22 @@ export class RotatorStack extends Stack {
       createVpcEndpoints: props.createVpcEndpoints,
       encryptionKey,
       secretsKey,
+      monitoring: props.monitoring,
+    });
+    stackOutputs(this, this.rotator);
+  }
+}
+
+/** What an operator needs to find the rotator: the state machines, the topic to subscribe to, the dashboard. */
+function stackOutputs(stack: Stack, rotator: DevicePasswordRotator): void {
+  new CfnOutput(stack, 'RotationStateMachineArn', { description: 'The rotation state machine (started by the rotation function only)', value: rotator.stateMachineArn });
+  new CfnOutput(stack, 'ConsoleStateMachineArn', { description: 'The console state machine: start "rotate" and "verify" here', value: rotator.consoleStateMachineArn });
+  const { topic, dashboardName } = rotator.monitoring;
+  if (topic !== undefined) new CfnOutput(stack, 'NotificationTopicArn', { description: 'Subscribe to this topic for failures and alarms', value: topic.topicArn });
+  if (dashboardName !== undefined) {
+    new CfnOutput(stack, 'DashboardUrl', {
+      description: 'The CloudWatch dashboard of the rotator',
+      value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboardName}`,
     });
   }
 }

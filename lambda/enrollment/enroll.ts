@@ -4,6 +4,7 @@ import {
   ListSecretsCommand,
   ResourceNotFoundException,
   RotateSecretCommand,
+  type SecretListEntry,
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -100,18 +101,26 @@ export async function reconcileAll(settings: EnrollmentSettings, listed: readonl
       outcomes.push({ secretArn: entry.arn, outcome: 'refused', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
     }
   }
+  for await (const secret of taggedSecrets(settings.tagKey)) {
+    if (secret.ARN === undefined) continue;
+    try {
+      outcomes.push(await enrollSecret(secret.ARN, settings));
+    } catch (error) {
+      outcomes.push({ secretArn: secret.ARN, outcome: 'refused', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Every secret carrying the tag, page by page (ListSecrets, 100 a page). Each entry has its `SecretVersionsToStages`,
+ * which is what the pending-rotation scan reads (lambda/notifications/pending-rotations.ts).
+ */
+export async function* taggedSecrets(tagKey: string): AsyncGenerator<SecretListEntry> {
   let nextToken: string | undefined;
   do {
-    const page = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'tag-key', Values: [settings.tagKey] }], MaxResults: 100, NextToken: nextToken }));
-    for (const secret of page.SecretList ?? []) {
-      if (secret.ARN === undefined) continue;
-      try {
-        outcomes.push(await enrollSecret(secret.ARN, settings));
-      } catch (error) {
-        outcomes.push({ secretArn: secret.ARN, outcome: 'refused', reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-      }
-    }
+    const page = await secretsManager().send(new ListSecretsCommand({ Filters: [{ Key: 'tag-key', Values: [tagKey] }], MaxResults: 100, NextToken: nextToken }));
+    yield* page.SecretList ?? [];
     nextToken = page.NextToken;
   } while (nextToken !== undefined);
-  return outcomes;
 }
