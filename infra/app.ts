@@ -37,6 +37,7 @@ export function createRotatorApp(options: RotatorAppOptions = {}): { app: App; s
     encryptionKeyArn: config?.encryptionKeyArn,
     secretsKeyArn: config?.secretsKeyArn,
     enrollment: config?.enrollment,
+    monitoring: config?.monitoring,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, loaded };

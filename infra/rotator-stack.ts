@@ -3,6 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { MonitoringConfig } from './config';
 import { DevicePasswordRotator, type RotationScheduleSetting, type RotatorMonitoringProps } from './device-password-rotator';
 
 /** An existing VPC, described fully so that synthesis needs no lookup (and works offline). */
@@ -36,8 +38,8 @@ export interface RotatorStackProps extends StackProps {
   readonly vpc?: ExistingVpc;
   /** See `DevicePasswordRotatorProps.createVpcEndpoints`. @default false */
   readonly createVpcEndpoints?: boolean;
-  /** See `DevicePasswordRotatorProps.monitoring`. @default - notifications, alarms and the dashboard, all on */
-  readonly monitoring?: RotatorMonitoringProps;
+  /** See `DevicePasswordRotatorProps.monitoring`, with an existing topic given by ARN. @default - notifications, alarms and the dashboard, all on */
+  readonly monitoring?: MonitoringConfig;
   /** ARN of the key for the state machine, logs and sealing. @default - a new key */
   readonly encryptionKeyArn?: string;
   /** ARN of the key the device secrets are encrypted with. @default - the AWS managed key */
@@ -109,10 +111,21 @@ export class RotatorStack extends Stack {
       createVpcEndpoints: props.createVpcEndpoints,
       encryptionKey,
       secretsKey,
-      monitoring: props.monitoring,
+      monitoring: monitoringProps(this, props.monitoring),
     });
     stackOutputs(this, this.rotator);
   }
+}
+
+function monitoringProps(stack: Stack, config: MonitoringConfig | undefined): RotatorMonitoringProps | undefined {
+  if (config === undefined) return undefined;
+  const { topicArn, pendingRotationThresholdHours: hours, pendingRotationScanIntervalMinutes: minutes, ...flags } = config;
+  return {
+    ...flags,
+    ...(topicArn === undefined ? {} : { topic: sns.Topic.fromTopicArn(stack, 'NotificationTopic', topicArn) }),
+    ...(hours === undefined ? {} : { pendingRotationThreshold: Duration.hours(hours) }),
+    ...(minutes === undefined ? {} : { pendingRotationScanInterval: Duration.minutes(minutes) }),
+  };
 }
 
 /** What an operator needs to find the rotator: the state machines, the topic to subscribe to, the dashboard. */
