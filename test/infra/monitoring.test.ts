@@ -131,7 +131,7 @@ describe('the notification topic and the rules', () => {
     const statements = statementsOfFunction(resources, notifier);
     const states = statements.find((s) => actionsOf(s).includes('states:DescribeExecution'))!;
     expect(actionsOf(states).sort()).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
-    expect((resolve(states.Resource) as string[]).sort()).toEqual([`${rotationArn.replace(':stateMachine:', ':execution:')}:*`, `${consoleArn.replace(':stateMachine:', ':execution:')}:*`]);
+    expect((resolve(states.Resource) as string[]).sort()).toEqual([`${rotationArn.replace(':stateMachine:', ':execution:')}:*`, `${consoleArn.replace(':stateMachine:', ':execution:')}:*`].sort());
     const decrypt = statements.find((s) => actionsOf(s).includes('kms:Decrypt') && JSON.stringify(s.Condition ?? {}).includes('aws:states'))!;
     expect(resolve(decrypt.Condition)).toEqual({ StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': [rotationArn, consoleArn] } });
     const reads = statements.find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))!;
