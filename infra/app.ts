@@ -38,6 +38,7 @@ export function createRotatorApp(options: RotatorAppOptions = {}): { app: App; s
     secretsKeyArn: config?.secretsKeyArn,
     enrollment: config?.enrollment,
     heartbeat: config?.heartbeat,
+    monitoring: config?.monitoring,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack, loaded };

@@ -47,6 +47,20 @@ export interface RotatorConfig {
   readonly enrollment?: { readonly tagKey?: string; readonly rotateEveryDays?: number; readonly reconcileEveryHours?: number };
   /** The heartbeat (README "Heartbeat (drift detection)"). Default: `{ "enabled": true, "everyDays": 1 }`. */
   readonly heartbeat?: { readonly enabled?: boolean; readonly everyDays?: number };
+  /** Notifications, alarms and the dashboard (README "Alarms and notifications"). Default: all on. */
+  readonly monitoring?: MonitoringConfig;
+}
+
+/** The `monitoring` field: each part on by default. */
+export interface MonitoringConfig {
+  readonly notifications?: boolean;
+  readonly alarms?: boolean;
+  readonly dashboard?: boolean;
+  /** An existing topic to notify instead of a new one. */
+  readonly topicArn?: string;
+  readonly pendingRotationThresholdHours?: number;
+  readonly pendingRotationScanIntervalMinutes?: number;
+  readonly throttledCallsThreshold?: number;
 }
 
 export interface LoadedConfig {
@@ -164,6 +178,20 @@ const configSchema = z
       })
       .optional(),
     createVpcEndpoints: z.boolean().optional(),
+    monitoring: z
+      .strictObject({
+        notifications: z.boolean().optional(),
+        alarms: z.boolean().optional(),
+        dashboard: z.boolean().optional(),
+        topicArn: z
+          .string()
+          .regex(new RegExp(`^arn:${PARTITION}:sns:${REGION}:\\d{12}:[A-Za-z0-9_-]{1,256}$`), { error: 'must be an SNS topic ARN: arn:<partition>:sns:<region>:<account>:<name>' })
+          .optional(),
+        pendingRotationThresholdHours: z.number().int().min(1).max(720).optional(),
+        pendingRotationScanIntervalMinutes: z.number().int().min(5).max(1440).optional(),
+        throttledCallsThreshold: z.number().int().min(0).optional(),
+      })
+      .optional(),
     encryptionKeyArn: keyArn.optional(),
     secretsKeyArn: keyArn.optional(),
   })

@@ -20,6 +20,9 @@ import { checkNetworkSettings, createVpcEndpoints } from './networking';
 import { createRotationSchedules, type RotationScheduleSetting } from './schedules';
 import { type DeviceSecret, resolveSecrets } from './secrets';
 import { createStateMachine, grantConsoleTo, type WorkflowArns, workflowArns } from './state-machines';
+import { acknowledgeMonitoringNagFindings } from './monitoring/nag';
+import { createMonitoring, type RotatorMonitoring, type RotatorMonitoringProps } from './monitoring/monitoring';
+import { monitoredSecrets } from './monitoring/monitored';
 
 export { DEVICE_FUNCTION_TIMEOUT, ROTATION_FUNCTION_TIMEOUT } from './functions';
 export { SEAL_PURPOSE } from './grants';
@@ -33,6 +36,7 @@ export {
   rotationScheduleProblem,
 } from './schedules';
 export type { DeviceSecret } from './secrets';
+export type { RotatorMonitoringProps } from './monitoring/monitoring';
 
 /** Properties of a `DevicePasswordRotator`. */
 export interface DevicePasswordRotatorProps {
@@ -199,6 +203,14 @@ export interface DevicePasswordRotatorProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Notifications (an SNS topic, one message per failed execution or Secrets Manager rotation failure), CloudWatch
+   * alarms and a dashboard; each part can be turned off or tuned (README "Alarms and notifications").
+   *
+   * @default - all on: a new encrypted topic, every alarm, the dashboard
+   */
+  readonly monitoring?: RotatorMonitoringProps;
 }
 
 /**
@@ -231,6 +243,8 @@ export class DevicePasswordRotator extends Construct {
   public readonly heartbeatFunction?: lambda.Function;
   /** The VPC endpoints created when `createVpcEndpoints` is set. */
   public readonly vpcEndpoints: readonly ec2.InterfaceVpcEndpoint[];
+  /** The notification topic, the notifier, the pending-rotation scanner and the dashboard's name (`monitoring`). */
+  public readonly monitoring: RotatorMonitoring;
   private readonly workflow: WorkflowArns;
 
   constructor(scope: Construct, id: string, props: DevicePasswordRotatorProps) {
@@ -251,7 +265,7 @@ export class DevicePasswordRotator extends Construct {
     });
     this.ledgerTable = createLedgerTable(this, this.encryptionKey, props.ledgerRemovalPolicy);
 
-    const functionSettings = { ...props, logGroups, environment: { LEDGER_TABLE: this.ledgerTable.tableName } };
+    const functionSettings = { ...props, logGroups, environment: { LEDGER_TABLE: this.ledgerTable.tableName, ROTATOR_NAME: this.workflow.rotation.name } };
     this.rotationFunction = createRotationFunction(this, functionSettings, {
       STATE_MACHINE_ARN: this.stateMachineArn,
       LEASE_SECONDS: String((props.stateMachineTimeout ?? Duration.hours(1)).toSeconds()),
@@ -288,6 +302,22 @@ export class DevicePasswordRotator extends Construct {
           });
     const helpers = [this.enrollmentFunction, this.heartbeatFunction].filter((fn): fn is lambda.Function => fn !== undefined);
     this.vpcEndpoints = createVpcEndpoints(this, props, [...allFunctions, ...helpers]);
+    this.monitoring = createMonitoring(this, {
+      props: props.monitoring ?? {},
+      rotatorName: this.workflow.rotation.name,
+      // The monitoring functions talk to AWS APIs only: they run outside the VPC.
+      settings: { memorySize: props.memorySize, logGroups, environment: { ROTATOR_NAME: this.workflow.rotation.name } },
+      stateMachines: [
+        { machine: this.stateMachine, arns: this.workflow.rotation, label: 'rotation' },
+        { machine: this.consoleStateMachine, arns: this.workflow.console, label: 'console' },
+      ],
+      rotationStateMachineArn: this.stateMachineArn,
+      key: this.encryptionKey,
+      rotationFunction: this.rotationFunction,
+      deviceFunctions: this.deviceFunctions,
+      secrets: monitoredSecrets(secrets, vendors.map((vendor) => vendor.id)),
+      rotatorSecrets: secrets,
+    });
     createRotationSchedules(this, {
       rotated: secrets.rotated,
       rotationFunction: this.rotationFunction,
@@ -303,6 +333,7 @@ export class DevicePasswordRotator extends Construct {
       inVpc: props.vpc !== undefined,
       taggedSecrets: secrets.tagged?.anySecret,
     });
+    acknowledgeMonitoringNagFindings(this.monitoring, { workflow: this.workflow, secrets: monitoredSecrets(secrets, []) });
   }
 
   /**

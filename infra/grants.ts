@@ -14,7 +14,7 @@ import type { WorkflowArns } from './state-machines';
 export const SEAL_PURPOSE = 'device-session';
 
 /** The secrets' customer-managed keys, for these actions, only through Secrets Manager and only for these secrets. */
-function grantSecretsKeys(fn: lambda.Function, secrets: RotatorSecrets, sid: string, actions: string[], arns: string[]): void {
+export function grantSecretsKeys(fn: lambda.Function, secrets: RotatorSecrets, sid: string, actions: string[], arns: string[]): void {
   for (const secretsKey of secrets.secretsKeys) {
     fn.role!.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources: [secretsKey.keyArn], conditions: viaSecretsManager(fn, arns) }));
   }

@@ -7,6 +7,10 @@ import type { Construct } from 'constructs';
 /** `POWERTOOLS_SERVICE_NAME` of every function, and the first part of its log group's name. */
 export const SERVICE_NAME = 'device-password-rotator';
 
+/** The monitoring functions (infra/monitoring/), each with a log group of its own. */
+export const MONITORING_FUNCTIONS = ['notifier', 'pending-scan'] as const;
+export type MonitoringFunction = (typeof MONITORING_FUNCTIONS)[number];
+
 export interface LogGroupSettings {
   /** @default logs.RetentionDays.ONE_YEAR */
   readonly retention?: logs.RetentionDays;
@@ -19,7 +23,7 @@ export interface LogGroupSettings {
  * for these log groups only (no effect on a key given by ARN).
  */
 export class RotatorLogGroups {
-  readonly names: { stateMachine: (name: string) => string; rotation: string; enrollment: string; heartbeat: string; device: (vendor: string) => string };
+  readonly names: { stateMachine: (name: string) => string; rotation: string; enrollment: string; heartbeat: string; device: (vendor: string) => string; monitoring: (fn: MonitoringFunction) => string };
 
   constructor(
     private readonly scope: Construct,
@@ -32,8 +36,9 @@ export class RotatorLogGroups {
       enrollment: `/${SERVICE_NAME}/${settings.baseName}/enrollment`,
       heartbeat: `/${SERVICE_NAME}/${settings.baseName}/heartbeat`,
       device: (vendor) => `/${SERVICE_NAME}/${settings.baseName}/device/${vendor}`,
+      monitoring: (fn) => `/${SERVICE_NAME}/${settings.baseName}/${fn}`,
     };
-    const all = [...settings.stateMachineNames.map(this.names.stateMachine), this.names.rotation, this.names.enrollment, this.names.heartbeat, ...settings.vendors.map(this.names.device)];
+    const all = [...settings.stateMachineNames.map(this.names.stateMachine), this.names.rotation, this.names.enrollment, this.names.heartbeat, ...settings.vendors.map(this.names.device), ...MONITORING_FUNCTIONS.map(this.names.monitoring)];
     const stack = Stack.of(scope);
     key.addToResourcePolicy(
       new iam.PolicyStatement({

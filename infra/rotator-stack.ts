@@ -1,9 +1,11 @@
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { DevicePasswordRotator, type RotationScheduleSetting } from './device-password-rotator';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { MonitoringConfig } from './config';
+import { DevicePasswordRotator, type RotationScheduleSetting, type RotatorMonitoringProps } from './device-password-rotator';
 
 /** An existing VPC, described fully so that synthesis needs no lookup (and works offline). */
 export interface ExistingVpc {
@@ -36,6 +38,8 @@ export interface RotatorStackProps extends StackProps {
   readonly vpc?: ExistingVpc;
   /** See `DevicePasswordRotatorProps.createVpcEndpoints`. @default false */
   readonly createVpcEndpoints?: boolean;
+  /** See `DevicePasswordRotatorProps.monitoring`, with an existing topic given by ARN. @default - notifications, alarms and the dashboard, all on */
+  readonly monitoring?: MonitoringConfig;
   /** ARN of the key for the state machine, logs and sealing. @default - a new key */
   readonly encryptionKeyArn?: string;
   /** ARN of the key the device secrets are encrypted with. @default - the AWS managed key */
@@ -110,6 +114,33 @@ export class RotatorStack extends Stack {
       createVpcEndpoints: props.createVpcEndpoints,
       encryptionKey,
       secretsKey,
+      monitoring: monitoringProps(this, props.monitoring),
+    });
+    stackOutputs(this, this.rotator);
+  }
+}
+
+function monitoringProps(stack: Stack, config: MonitoringConfig | undefined): RotatorMonitoringProps | undefined {
+  if (config === undefined) return undefined;
+  const { topicArn, pendingRotationThresholdHours: hours, pendingRotationScanIntervalMinutes: minutes, ...flags } = config;
+  return {
+    ...flags,
+    ...(topicArn === undefined ? {} : { topic: sns.Topic.fromTopicArn(stack, 'NotificationTopic', topicArn) }),
+    ...(hours === undefined ? {} : { pendingRotationThreshold: Duration.hours(hours) }),
+    ...(minutes === undefined ? {} : { pendingRotationScanInterval: Duration.minutes(minutes) }),
+  };
+}
+
+/** What an operator needs to find the rotator: the state machines, the topic to subscribe to, the dashboard. */
+function stackOutputs(stack: Stack, rotator: DevicePasswordRotator): void {
+  new CfnOutput(stack, 'RotationStateMachineArn', { description: 'The rotation state machine (started by the rotation function only)', value: rotator.stateMachineArn });
+  new CfnOutput(stack, 'ConsoleStateMachineArn', { description: 'The console state machine: start "rotate" and "verify" here', value: rotator.consoleStateMachineArn });
+  const { topic, dashboardName } = rotator.monitoring;
+  if (topic !== undefined) new CfnOutput(stack, 'NotificationTopicArn', { description: 'Subscribe to this topic for failures and alarms', value: topic.topicArn });
+  if (dashboardName !== undefined) {
+    new CfnOutput(stack, 'DashboardUrl', {
+      description: 'The CloudWatch dashboard of the rotator',
+      value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${dashboardName}`,
     });
   }
 }

@@ -1,3 +1,5 @@
+import { countThrottledAttempts } from './throttling';
+
 /**
  * An SDK client made on first use and reused across invocations, as Lambda wants. It is made again if its endpoint
  * setting (`endpointVariable`, else `AWS_ENDPOINT_URL`) changes: only the local stand-ins do that, between runs.
@@ -6,12 +8,13 @@
  * it calls: loading an unused one still costs cold-start time.
  */
 export function cachedClient<T>(endpointVariable: string, make: () => T): () => T {
+  // Every client counts its throttled attempts (metric AwsCallsThrottled).
   let client: T | undefined;
   let madeFor: string | undefined;
   return () => {
     const endpoint = process.env[endpointVariable] ?? process.env.AWS_ENDPOINT_URL;
     if (client === undefined || endpoint !== madeFor) {
-      client = make();
+      client = countThrottledAttempts(make());
       madeFor = endpoint;
     }
     return client;

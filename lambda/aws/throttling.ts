@@ -1,4 +1,6 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { RotatorError } from '../errors';
+import { METRIC, rotatorMetrics } from '../metrics/metrics';
 
 /** Error codes AWS services use for throttling (as the SDK's retry strategy classifies them). */
 const THROTTLING_CODES = new Set([
@@ -45,4 +47,33 @@ export class AwsThrottledError extends RotatorError {
 export function serviceOf(error: Error): string {
   const fault = error as { $metadata?: unknown; $service?: string };
   return fault.$service ?? 'an AWS service';
+}
+
+/** The SDK middleware stack, as much of it as counting throttled attempts needs. */
+interface WithMiddlewareStack {
+  readonly middlewareStack: {
+    add(middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>, options: { step: 'deserialize'; priority: 'high'; name: string }): void;
+  };
+}
+
+/**
+ * Counts every throttled attempt of a client's calls (metric `AwsCallsThrottled`, README "Alarms and notifications"),
+ * whether the SDK's retries then absorb it or the call gives up with it (`AwsThrottledError`). The middleware sits in
+ * the deserialize step, inside the retry loop, so it sees each attempt. The counts are written out at the end of the
+ * invocation (`flushMetrics`).
+ */
+export function countThrottledAttempts<T>(client: T): T {
+  const stack = (client as Partial<WithMiddlewareStack>).middlewareStack;
+  stack?.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (isThrottling(error)) rotatorMetrics().addMetric(METRIC.awsCallsThrottled, MetricUnit.Count, 1);
+        throw error;
+      }
+    },
+    { step: 'deserialize', priority: 'high', name: 'countThrottledAttempts' },
+  );
+  return client;
 }

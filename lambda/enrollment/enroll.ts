@@ -3,8 +3,8 @@ import {
   type DescribeSecretCommandOutput,
   ListSecretsCommand,
   ResourceNotFoundException,
-  type SecretListEntry,
   RotateSecretCommand,
+  type SecretListEntry,
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -114,7 +114,8 @@ export async function reconcileAll(settings: EnrollmentSettings, listed: readonl
 
 /**
  * Every secret carrying the enrollment tag, page by page (ListSecrets filtered by the tag key): the one listing of the
- * tagged fleet, which the reconcile and the heartbeat share. Listed secrets are in it once enrollment has tagged them.
+ * tagged fleet, which the reconcile, the heartbeat and the pending-rotation scan share (each entry has its
+ * `SecretVersionsToStages`). Listed secrets are in it once enrollment has tagged them.
  */
 export async function* taggedSecrets(tagKey: string): AsyncGenerator<SecretListEntry> {
   let nextToken: string | undefined;

@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { RotatorError, TaskFailedError } from '../errors';
 import { AwsThrottledError, isThrottling, serviceOf } from '../aws/throttling';
 import { InvalidInputError } from '../rotation/errors';
+import { flushMetrics } from '../metrics/metrics';
 
 /** One operation of a function: validates its own input, returns references only. */
 export type Operation = (input: unknown, context: Context) => Promise<object>;
@@ -54,6 +55,7 @@ export function operationHandler(operations: Readonly<Record<string, Operation>>
       logger.error('task failed', { error: { name: explained.name, message: explained.message } });
       throw explained;
     } finally {
+      flushMetrics();
       logger.removeKeys(['operation', 'secretArn']);
     }
   };

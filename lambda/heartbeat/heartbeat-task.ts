@@ -32,13 +32,13 @@ export async function heartbeat(tasks: DeviceTasks, ledger: DeviceLedger, input:
     ledger.recordHeartbeat(account, { at: Date.now(), outcome, executionArn, version: current.versionId, ...(detail === undefined ? {} : { detail }) });
   const skip = async (detail: string): Promise<HeartbeatResult> => {
     await record('skipped', detail);
-    countHeartbeat('HeartbeatsSkipped', vendor);
+    countHeartbeat('HeartbeatsSkipped');
     return { outcome: 'skipped', version: current.versionId, detail };
   };
   const drifted = async (notSentAgain: boolean): Promise<never> => {
     const error = new DeviceDriftError(input.secretArn, device, current.versionId, { notSentAgain, pendingVersion });
     await record('drifted', error.message);
-    countHeartbeat('DevicesDrifted', vendor);
+    countHeartbeat('DevicesDrifted');
     throw error;
   };
 

@@ -1,23 +1,11 @@
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-
-/** The namespace of the rotator's own metrics (CloudWatch embedded metric format, written to the function's log). */
-export const METRICS_NAMESPACE = 'DevicePasswordRotator';
-
-let metrics: Metrics | undefined;
-
-function instance(): Metrics {
-  metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'device-password-rotator' });
-  return metrics;
-}
+import { countNow, METRIC } from '../metrics/metrics';
 
 /**
- * One count, published at once (a heartbeat is one per invocation): `DevicesDrifted` for a device that refused
- * AWSCURRENT, `HeartbeatsSkipped` for a heartbeat that sent nothing because the failed-login budget was spent. The
- * dimension `Vendor` tells the fleets apart; no secret, host or account is a dimension.
+ * One count, written out at once (a heartbeat is one per invocation), with the rotator's dimensions only, so that
+ * the construct's alarm (infra/monitoring/alarms.ts) sees it: `DevicesDrifted` for a device that refused AWSCURRENT,
+ * `HeartbeatsSkipped` for a heartbeat that sent nothing (budget spent, lease held). No secret, host or account is a
+ * dimension; the drift notification names the device.
  */
-export function countHeartbeat(metric: 'DevicesDrifted' | 'HeartbeatsSkipped', vendor: string): void {
-  const m = instance();
-  m.addDimension('Vendor', vendor);
-  m.addMetric(metric, MetricUnit.Count, 1);
-  m.publishStoredMetrics();
+export function countHeartbeat(metric: 'DevicesDrifted' | 'HeartbeatsSkipped'): void {
+  countNow(metric === 'DevicesDrifted' ? METRIC.devicesDrifted : METRIC.heartbeatsSkipped);
 }

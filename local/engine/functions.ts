@@ -15,6 +15,8 @@ export async function handlerFor(kind: string): Promise<LambdaHandler> {
   if (kind === 'rotation') return (await import('../../lambda/handlers/rotation')).handler as LambdaHandler;
   if (kind === 'enrollment') return (await import('../../lambda/handlers/enrollment')).handler as LambdaHandler;
   if (kind === 'heartbeat') return (await import('../../lambda/handlers/heartbeat')).handler as LambdaHandler;
+  if (kind === 'notifier') return (await import('../../lambda/handlers/notifications')).handler as LambdaHandler;
+  if (kind === 'pending-scan') return (await import('../../lambda/handlers/notifications-pending-scan')).handler as LambdaHandler;
   if (!kind.startsWith('device:')) throw new Error(`no local handler for FUNCTION_KIND "${kind}"`);
   const entry = vendorModule(kind.slice('device:'.length)).handlerEntry;
   return ((await import(path.join(ROOT, entry))) as { handler: LambdaHandler }).handler;

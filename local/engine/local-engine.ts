@@ -58,8 +58,10 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
   const workflow = workflowFromTemplate(options.template ?? synthesizeRotatorTemplate());
   const lambda = new LocalLambda();
   let rotationFunctionArn = '';
+  const functionArns: Record<string, string> = {};
   for (const fn of workflow.functions) {
     const arn = lambda.register(fn.logicalId, await handlerFor(fn.kind), { timeoutMs: fn.kind === 'rotation' ? 15 * 60_000 : 60_000 });
+    functionArns[fn.kind] = arn;
     if (fn.kind === 'rotation') rotationFunctionArn = arn;
   }
   if (rotationFunctionArn === '') throw new Error('the synthesized template has no function of kind "rotation"');
@@ -144,6 +146,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
     consoleStateMachineArn,
     ledgerTable: LEDGER_TABLE,
     rotationFunctionArn,
+    /** Every function of the template, by FUNCTION_KIND (the notifier, the pending scan, …). */
+    functionArns,
     definition: workflow.definition,
     definitions: workflow.definitions,
     secrets,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createRotatorApp, DEFAULT_STACK_NAME } from '../../infra/app';
-import { ACCOUNT, CDK_JSON_CONTEXT, functionsByKind, REGION, REPO_ROOT, resourcesOfType, secretArn, TEST_CONTEXT } from './helpers';
+import { ACCOUNT, CDK_JSON_CONTEXT, functionsByKind, MONITORING_KINDS, REGION, REPO_ROOT, resourcesOfType, secretArn, TEST_CONTEXT, vpcFunctionsByKind } from './helpers';
 
 const run = promisify(execFile);
 
@@ -38,7 +38,7 @@ describe('the CDK app', () => {
     expect(stack.stackName).toBe(DEFAULT_STACK_NAME);
     const resources = Template.fromStack(stack).toJSON().Resources;
     expect(resourcesOfType(resources, 'AWS::SecretsManager::RotationSchedule')).toEqual([]);
-    expect(Object.keys(functionsByKind(resources))).toHaveLength(6);
+    expect(Object.keys(functionsByKind(resources))).toHaveLength(6 + MONITORING_KINDS.length);
     expect(resourcesOfType(resources, 'AWS::StepFunctions::StateMachine')).toHaveLength(2);
     // Nothing reads a secret when there is none to read.
     expect(JSON.stringify(resources)).not.toContain('secretsmanager:GetSecretValue');
@@ -74,7 +74,7 @@ describe('the CDK app', () => {
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
     // The given security group is used as is, not modified.
     template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
-    for (const [, fn] of Object.values(functionsByKind(template.toJSON().Resources))) {
+    for (const [, fn] of Object.values(vpcFunctionsByKind(template.toJSON().Resources))) {
       expect(fn.Properties!.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
     }
   });
@@ -95,7 +95,7 @@ describe('the CDK app', () => {
   }, 60_000);
 
   // The one real bundling synth: esbuild bundles every handler locally, offline, without Docker.
-  it('bundles the six handlers with the local esbuild (slow)', () => {
+  it('bundles every handler with the local esbuild (slow)', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'rotator-bundle-'));
     try {
       const started = Date.now();
@@ -111,7 +111,7 @@ describe('the CDK app', () => {
         expect(manifest.files[hash!].source.packaging).toBe('zip');
         return path.join(outdir, manifest.files[hash!].source.path);
       });
-      expect(assetDirs).toHaveLength(6);
+      expect(assetDirs).toHaveLength(6 + MONITORING_KINDS.length);
       for (const dir of assetDirs) {
         const bundle = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
         expect(fs.existsSync(path.join(dir, 'index.js.map'))).toBe(true);

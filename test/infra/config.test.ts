@@ -192,3 +192,21 @@ describe('loadRotatorConfig', () => {
     expect(() => load()).toThrow(/\(rotator\.config\.json\):\n {2}- secrets\[0\]\.arn: must be a Secrets Manager secret ARN/);
   });
 });
+
+describe('monitoring', () => {
+  it('takes each part, a topic by ARN and the thresholds; refuses what is not one', () => {
+    const monitoring = { notifications: true, alarms: false, dashboard: true, topicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:ops-alerts`, pendingRotationThresholdHours: 12, pendingRotationScanIntervalMinutes: 30, throttledCallsThreshold: 10 };
+    expect(parseRotatorConfig({ secrets: [], monitoring }, 'x').monitoring).toEqual(monitoring);
+    const refused = (value: Record<string, unknown>) => {
+      try {
+        parseRotatorConfig({ secrets: [], monitoring: value }, 'x');
+      } catch (error) {
+        return (error as RotatorConfigError).issues;
+      }
+      return [];
+    };
+    expect(refused({ topicArn: 'ops-alerts' })).toEqual([expect.stringMatching(/^monitoring\.topicArn: must be an SNS topic ARN/)]);
+    expect(refused({ pendingRotationScanIntervalMinutes: 1 })).toEqual([expect.stringMatching(/^monitoring\.pendingRotationScanIntervalMinutes/)]);
+    expect(refused({ alerts: true })).toEqual([expect.stringMatching(/monitoring: unknown field "alerts"/)]);
+  });
+});

@@ -21,6 +21,8 @@ import {
   actionsOf,
   asArray,
   functionsByKind,
+  MONITORING_KINDS,
+  vpcFunctionsByKind,
   nagCheckedStack,
   REGION,
   type CfnResource,
@@ -71,8 +73,8 @@ const DEVICE_KINDS = VENDORS.map((vendor) => `device:${vendor}`);
 const ALL_KINDS = ['rotation', 'heartbeat', ...DEVICE_KINDS];
 
 describe('functions', () => {
-  it('has the rotation function, the heartbeat dispatcher and one device function per vendor', () => {
-    expect(Object.keys(functionsByKind(base.resources)).sort()).toEqual([...ALL_KINDS].sort());
+  it('has the rotation function, the heartbeat dispatcher, the monitoring functions and one device function per vendor', () => {
+    expect(Object.keys(functionsByKind(base.resources)).sort()).toEqual([...ALL_KINDS, ...MONITORING_KINDS].sort());
     expect(Object.keys(base.rotator.deviceFunctions).sort()).toEqual([...VENDORS].sort());
   });
 
@@ -338,14 +340,15 @@ describe('state machine', () => {
     const key = resourcesOfType(base.resources, 'AWS::KMS::Key')[0]![1];
     const forLogs = key.Properties!.KeyPolicy.Statement.find((s: any) => JSON.stringify(s.Principal).includes('logs.'));
     const names = resourcesOfType(base.resources, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties!.LogGroupName as string);
-    expect(names).toHaveLength(2 + ALL_KINDS.length);
+    expect(names).toHaveLength(2 + ALL_KINDS.length + MONITORING_KINDS.length);
     const allowed = JSON.stringify(forLogs.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn']);
     for (const name of names) expect(allowed).toContain(`:log-group:${name}"`);
   });
 
   it('uses a key given instead of creating one', () => {
     const { resources, stack } = build((s) => ({ encryptionKey: new kms.Key(s, 'MyKey', { enableKeyRotation: true }) }));
-    expect(resourcesOfType(resources, 'AWS::KMS::Key')).toHaveLength(1);
+    // The notification topic's key is its own (infra/monitoring/topic.ts).
+    expect(resourcesOfType(resources, 'AWS::KMS::Key').filter(([id]) => !id.includes('NotificationsKey'))).toHaveLength(1);
     const keyId = stack.getLogicalId(stack.node.findChild('MyKey').node.defaultChild as kms.CfnKey);
     const [, sm] = resourcesOfType(resources, 'AWS::StepFunctions::StateMachine')[0]!;
     expect(sm.Properties!.EncryptionConfiguration.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
@@ -501,7 +504,7 @@ describe('VPC', () => {
       // DynamoDB's interface endpoint is addressed by its own DNS name (below), so it works in any VPC.
       expect(e).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: service(e) !== 'dynamodb', VpcId: 'vpc-0123456789abcdef0' });
     }
-    for (const [, fn] of Object.values(functionsByKind(resources))) {
+    for (const [, fn] of Object.values(vpcFunctionsByKind(resources))) {
       expect(JSON.stringify(fn.Properties!.Environment.Variables.AWS_ENDPOINT_URL_DYNAMODB)).toMatch(/DnsEntries/);
     }
     const ingress = resourcesOfType(resources, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties!);

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { Duration } from 'aws-cdk-lib';
+import { type CfnElement, Duration } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DevicePasswordRotator } from '../../infra/device-password-rotator';
 import { DEFAULT_ENROLLMENT_TAG_KEY } from '../../infra/enrollment';
@@ -42,7 +42,10 @@ test('each device function reads only secrets tagged with its vendor; privileged
 });
 
 test('the enrollment function is triggered daily and by CreateSecret and TagResource', () => {
-  const rules = resourcesOfType(built.resources, 'AWS::Events::Rule').map(([, rule]) => rule.Properties!);
+  const enrollmentId = built.stack.getLogicalId(built.rotator.enrollmentFunction!.node.defaultChild as CfnElement);
+  const rules = resourcesOfType(built.resources, 'AWS::Events::Rule')
+    .map(([, rule]) => rule.Properties!)
+    .filter((rule) => JSON.stringify(rule.Targets).includes(enrollmentId));
   expect(rules.some((rule) => rule.ScheduleExpression === 'rate(1 day)')).toBe(true);
   const names = rules.flatMap((rule) => rule.EventPattern?.detail?.eventName ?? []);
   expect(names.sort()).toEqual(['CreateSecret', 'TagResource']);

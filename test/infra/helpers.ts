@@ -58,6 +58,14 @@ export function functionsByKind(resources: Resources): Record<string, [string, C
   return result;
 }
 
+/** The monitoring functions' kinds (infra/monitoring/): they reach AWS APIs only and run outside the VPC. */
+export const MONITORING_KINDS = ['notifier', 'pending-scan'];
+
+/** The functions that run in the VPC when one is given: every one but the monitoring functions. */
+export function vpcFunctionsByKind(resources: Resources): Record<string, [string, CfnResource]> {
+  return Object.fromEntries(Object.entries(functionsByKind(resources)).filter(([kind]) => !MONITORING_KINDS.includes(kind)));
+}
+
 /** All the statements that apply to a function's role: its policies' and the role's own inline policies. */
 export function statementsOfFunction(resources: Resources, fn: CfnResource): Statement[] {
   const roleId = fn.Properties?.Role?.['Fn::GetAtt']?.[0];
