@@ -24,13 +24,15 @@ export interface LocalService {
 }
 
 /** Starts the engine and one device (with its stored secret) per vendor; `file`, when given, gets the description. */
-export async function startLocalService(options: { file?: string; engine?: LocalEngineOptions } = {}): Promise<LocalService> {
+export async function startLocalService(
+  options: { file?: string; engine?: LocalEngineOptions; password?: (vendor: string) => string } = {},
+): Promise<LocalService> {
   const engine = await startLocalEngine({ retryIntervalMs: 100, ...options.engine });
   const devices: SimulatedDevice[] = [];
   const secrets: LocalEngineFile['secrets'][number][] = [];
   try {
     for (const vendor of VENDORS) {
-      const password = `Local!${randomBytes(6).toString('hex')}Q7`;
+      const password = options.password?.(vendor) ?? `Local!${randomBytes(6).toString('hex')}Q7`;
       const device = await startSimulator(vendor, { users: [{ username: 'admin', password }] });
       devices.push(device);
       const name = `devices/${vendor}`;
@@ -114,10 +116,7 @@ async function serve(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   serve(process.argv.slice(2)).then(
-    (code) => {
-      if (code !== 0) process.exit(code);
-      process.exit(0);
-    },
+    (code) => process.exit(code),
     (error: unknown) => {
       console.error(`npm run local failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
