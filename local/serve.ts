@@ -96,10 +96,10 @@ async function serve(argv: string[]): Promise<number> {
   console.log('Starting the local AWS stand-ins, the state machines CDK synthesizes and the simulated devices…');
   const service = await startLocalService({ file: options.file });
   const { description } = service;
-  console.log(`\nAWS stand-ins (Secrets Manager, Step Functions, Lambda, KMS): ${description.endpoint}`);
-  console.log(`DynamoDB (device ledger ${description.ledgerTable}):            ${description.dynamoDbEndpoint}`);
-  console.log(`console state machine:  ${description.consoleStateMachineArn}`);
-  console.log(`rotation state machine: ${description.rotationStateMachineArn}`);
+  console.log(`\nAWS stand-ins           ${description.endpoint}  (Secrets Manager, Step Functions, Lambda, KMS)`);
+  console.log(`DynamoDB                ${description.dynamoDbEndpoint}  (the device ledger, table ${description.ledgerTable})`);
+  console.log(`console state machine   ${description.consoleStateMachineArn}`);
+  console.log(`rotation state machine  ${description.rotationStateMachineArn}`);
   console.log('secrets (rotation configured, each on its simulated device):');
   for (const secret of description.secrets) console.log(`  ${secret.name.padEnd(36)} ${secret.device}`);
   console.log(`\nWritten to ${options.file}. In another terminal:`);
