@@ -16,12 +16,13 @@ const common = {
  * `npm run test:unit`. Everything else is `e2e`; `npm test` runs both.
  */
 /** Measured: each file here runs in under 3 s (test/structure/ reads the source tree, it starts nothing). */
-const UNIT_ROOTS = ['/test/lambda/', '/test/helpers/', '/test/structure/'];
+const UNIT_ROOTS = ['/test/lambda/', '/test/helpers/', '/test/structure/', '/test/cli/'];
 /** Files under the unit roots that are not unit tests: they start device simulators or synthesize the CDK app. */
 const SLOW_UNDER_UNIT_ROOTS = [
   '/test/lambda/device/vendors/', // each vendor client against its simulator
   '/test/lambda/device/tls\\.test\\.ts$', // a Unified Assurance simulator
   '/test/lambda/rotation/privileged-reset\\.test\\.ts$', // synthesizes the rotator
+  '/test/cli/.*\\.engine\\.test\\.ts$', // the operator CLI against a local engine
 ];
 const slow = SLOW_UNDER_UNIT_ROOTS.join('|');
 

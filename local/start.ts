@@ -6,17 +6,18 @@
  *   npm start -- --vendor <vendor> --fault aasid-expires   watch a recovery path (see FAULTS)
  *
  *   npm start -- --logs                                   also print the functions' log lines
+ *   npm start -- --help                                   the options, the faults, the exit codes
  *
  * It shows each state of each execution as it completes, then proves the result on each device. Exit code 0 when
  * every device ended as it should, 1 otherwise (with the reason), 2 for a bad command line.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createDeviceClient } from '../lambda/device/registry';
 import { VENDORS, type Vendor } from '../lambda/device/types';
 import { endpointOf, parseDeviceSecret } from '../lambda/secret/device-secret';
 import { type LocalEngine, startLocalEngine } from './engine/local-engine';
-import { ExecutionFollower } from './progress';
+import { ExecutionFollower } from '../cli/progress';
 import { CHANGE_REQUEST, deviceSecretFor, type FaultRule, type SimulatedDevice, simulatorModule, startSimulator } from './simulators';
 
 export const ACTIONS = ['rotate', 'verify', 'resume'] as const;
@@ -133,31 +134,48 @@ async function runOne(
   }
 }
 
+/** A value among `allowed`, or a clear error naming them (commander reports it with the option, exit code 2). */
+function oneOf<T extends string>(what: string, allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`Unknown ${what} "${value}": one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+}
+
+/** `npm start`'s command line (the same parser as the operator CLI, cli/main.ts). */
+function startProgram(print: (text: string) => void): Command {
+  return new Command('npm start --')
+    .description('A real rotation of one simulated device per vendor, on this machine, without AWS: each state of each execution as it completes, then the result proven on each device.')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => print(text.trimEnd()), writeErr: (text) => print(text.trimEnd()) })
+    .showHelpAfterError('(add --help for usage)')
+    .addOption(new Option('--vendor <vendor>', `one device only: ${VENDORS.join(' | ')} (default: all)`).argParser(oneOf('vendor', VENDORS)))
+    .addOption(
+      new Option('--action <action>', 'a console action instead of a scheduled rotation: rotate | verify | resume (a rotation the device refuses once, then resumed)').argParser(
+        oneOf('action', ACTIONS),
+      ),
+    )
+    .addOption(new Option('--fault <fault>', `inject a fault to watch a recovery path: ${Object.keys(FAULTS).join(' | ')}`).argParser(oneOf('fault', Object.keys(FAULTS))))
+    .option('--logs', 'also print the functions\' own (JSON) log lines')
+    .addHelpText(
+      'after',
+      `\nFaults:\n${Object.entries(FAULTS)
+        .map(([name, fault]) => `  ${name.padEnd(14)} ${fault.describe}`)
+        .join('\n')}\n\nExit codes: 0 every device ended as it should, 1 otherwise (with the reason), 2 a bad command line.\nThe operator CLI against a long-running local engine: npm run local, then npx device-password-rotator --help.`,
+    );
+}
+
 export async function main(argv: string[], print: (text: string) => void = console.log): Promise<number> {
-  let values: { vendor?: string; action?: string; fault?: string; logs?: boolean };
+  const program = startProgram(print);
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { vendor: { type: 'string' }, action: { type: 'string' }, fault: { type: 'string' }, logs: { type: 'boolean' } },
-    }));
+    program.parse(argv, { from: 'user' });
   } catch (error) {
-    print(`${(error as Error).message}\nUsage: npm start [-- --vendor <${VENDORS.join('|')}> --action <${ACTIONS.join('|')}> --fault <${Object.keys(FAULTS).join('|')}>]`);
-    return 2;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
   }
-  const vendors = values.vendor === undefined ? [...VENDORS] : [values.vendor];
-  if (!vendors.every((v): v is Vendor => (VENDORS as readonly string[]).includes(v))) {
-    print(`Unknown vendor "${values.vendor}": one of ${VENDORS.join(', ')}`);
-    return 2;
-  }
-  if (values.action !== undefined && !(ACTIONS as readonly string[]).includes(values.action)) {
-    print(`Unknown action "${values.action}": one of ${ACTIONS.join(', ')}`);
-    return 2;
-  }
+  const values = program.opts<{ vendor?: Vendor; action?: Action; fault?: string; logs?: boolean }>();
+  const vendors: Vendor[] = values.vendor === undefined ? [...VENDORS] : [values.vendor];
   const fault = values.fault === undefined ? undefined : FAULTS[values.fault];
-  if (values.fault !== undefined && fault === undefined) {
-    print(`Unknown fault "${values.fault}": one of ${Object.keys(FAULTS).join(', ')}`);
-    return 2;
-  }
 
   // The functions' JSON log lines are for CloudWatch; here they would drown the progress. `--logs` shows them.
   if (values.logs !== true) process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -168,7 +186,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
   try {
     for (const vendor of vendors) {
       if (fault !== undefined) print(`\nInjected fault "${values.fault}": ${fault.describe}`);
-      const problems = await runOne(engine, follower, vendor, (values.action as Action | undefined) ?? 'scheduled', fault?.rule(vendor), print);
+      const problems = await runOne(engine, follower, vendor, values.action ?? 'scheduled', fault?.rule(vendor), print);
       for (const problem of problems) failures.push(`${vendor}: ${problem}`);
       print(problems.length === 0 ? `  ${vendor}: OK` : `  ${vendor}: FAILED — ${problems.join('; ')}`);
     }

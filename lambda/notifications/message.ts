@@ -1,5 +1,5 @@
 import { scrub } from '../device/errors';
-import { actionFor } from './failure-actions';
+import { failureAction } from '../failure-actions';
 import type { DeviceFacts } from './device-facts';
 import type { ExecutionFacts } from './execution-facts';
 import { executionConsoleUrl, secretConsoleUrl } from './console-links';
@@ -50,7 +50,7 @@ export function executionNotification(region: string, execution: ExecutionFacts,
     `Error:        ${execution.errorName}`,
     `Message:      ${oneLine(execution.errorMessage, MAX_ERROR_TEXT)}`,
     '',
-    `What to do:   ${actionFor(execution.errorName)}`,
+    `What to do:   ${failureAction(execution.errorName)}`,
     '',
     `Execution:    ${executionConsoleUrl(region, execution.executionArn)}`,
     ...(device === undefined ? [] : [`Secret:       ${secretConsoleUrl(region, device.secretName)}`]),
@@ -74,7 +74,7 @@ export function rotationNotification(region: string, eventName: string, errorMes
     `Error:        ${eventName}`,
     `Message:      ${oneLine(errorMessage ?? 'Secrets Manager gave no message', MAX_ERROR_TEXT)}`,
     '',
-    `What to do:   ${actionFor(eventName)}`,
+    `What to do:   ${failureAction(eventName)}`,
     '',
     `Executions:   ${executionsUrl}`,
     `Secret:       ${secretConsoleUrl(region, device.secretName)}`,

@@ -78,6 +78,15 @@ interface Secret {
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
+/** When a rate schedule next rotates (from the last rotation, else the creation); cron schedules are not computed here. */
+function nextRotationDate(secret: Secret): number | undefined {
+  if (secret.rotationEnabled !== true || secret.rotationRules === undefined) return undefined;
+  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(secret.rotationRules.ScheduleExpression ?? '');
+  const hours = rate !== null ? Number(rate[1]) * (rate[2].startsWith('day') ? 24 : 1) : secret.rotationRules.AutomaticallyAfterDays === undefined ? undefined : secret.rotationRules.AutomaticallyAfterDays * 24;
+  if (hours === undefined) return undefined;
+  return epochSeconds(new Date((secret.lastRotated ?? secret.created).getTime() + hours * 3600_000));
+}
+
 const notFound = () => new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
 
 export interface SecretsManagerOptions {
@@ -122,6 +131,8 @@ export class SecretsManagerStandIn implements JsonService {
         return this.createSecret(input);
       case 'DescribeSecret':
         return this.describeSecret(input);
+      case 'ListSecrets':
+        return this.listSecrets(input);
       case 'GetSecretValue':
         return this.getSecretValue(input);
       case 'PutSecretValue':
@@ -212,9 +223,49 @@ export class SecretsManagerStandIn implements JsonService {
       RotationRules: secret.rotationRules,
       LastRotatedDate: secret.lastRotated && epochSeconds(secret.lastRotated),
       LastChangedDate: epochSeconds(secret.lastChanged),
+      NextRotationDate: nextRotationDate(secret),
       Tags: secret.tags,
       VersionIdsToStages: versionIdsToStages,
       CreatedDate: epochSeconds(secret.created),
+    };
+  }
+
+  /**
+   * ListSecrets: every secret (name order; no eventual consistency modelled), with the documented filters: `name`,
+   * `tag-key`, `tag-value` (prefix, case-sensitive), `description` (prefix, not case-sensitive), `!` negating.
+   */
+  private listSecrets(input: JsonInput) {
+    const maxResults = optNumber(input, 'MaxResults') ?? 100;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100) throw validationError('MaxResults', 'Member must have value between 1 and 100', String(maxResults));
+    const filters = Array.isArray(input.Filters) ? (input.Filters as { Key?: unknown; Values?: unknown }[]) : [];
+    const matches = (secret: Secret) =>
+      filters.every(({ Key, Values }) => {
+        const values = Array.isArray(Values) ? (Values as string[]) : [];
+        const tags = (secret.tags ?? []) as { Key?: string; Value?: string }[];
+        const fields: Record<string, string[]> = {
+          name: [secret.name],
+          description: [(secret.description ?? '').toLowerCase()],
+          'tag-key': tags.map((tag) => tag.Key ?? ''),
+          'tag-value': tags.map((tag) => tag.Value ?? ''),
+        };
+        const candidates = fields[String(Key)];
+        if (candidates === undefined) throw new AwsServiceError('ValidationException', `Filter key ${String(Key)} is not supported by this stand-in`);
+        return values.some((raw) => {
+          const negated = raw.startsWith('!');
+          const value = Key === 'description' ? raw.replace(/^!/, '').toLowerCase() : raw.replace(/^!/, '');
+          const found = candidates.some((candidate) => candidate.startsWith(value));
+          return negated ? !found : found;
+        });
+      });
+    const all = [...this.secrets.values()].filter(matches).sort((a, b) => a.name.localeCompare(b.name));
+    const start = Number(optString(input, 'NextToken') ?? '0');
+    const page = all.slice(start, start + maxResults);
+    return {
+      SecretList: page.map((secret) => {
+        const { VersionIdsToStages, ...described } = this.describeSecret({ SecretId: secret.arn });
+        return { ...described, SecretVersionsToStages: VersionIdsToStages };
+      }),
+      ...(start + maxResults < all.length ? { NextToken: String(start + maxResults) } : {}),
     };
   }
 

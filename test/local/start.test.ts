@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { VENDORS } from '../../lambda/device/types';
-import { main } from '../../local/start';
+import { FAULTS, main } from '../../local/start';
 
 describe('npm start', () => {
   test('rotates every simulated device as Secrets Manager would, shows each state, proves the result, exits 0', () => {
@@ -48,6 +48,16 @@ describe('npm start', () => {
     expect(await main(['--vendor', 'wso2-emm', '--action', 'verify'], (text) => lines.push(text))).toBe(0);
     expect(lines.join('\n')).toContain('0 password change(s)');
   }, 30_000);
+
+  test('--help says every option, fault and exit code, and exits 0', async () => {
+    const lines: string[] = [];
+    expect(await main(['--help'], (text) => lines.push(text))).toBe(0);
+    const out = lines.join('\n');
+    expect(out).toContain('Usage: npm start -- [options]');
+    for (const option of ['--vendor <vendor>', '--action <action>', '--fault <fault>', '--logs']) expect(out).toContain(option);
+    for (const fault of Object.keys(FAULTS)) expect(out).toMatch(new RegExp(`^  ${fault} +\\S`, 'm'));
+    expect(out).toContain('Exit codes: 0');
+  });
 
   test('a bad command line exits 2 and says what is allowed', async () => {
     const lines: string[] = [];

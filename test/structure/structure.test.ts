@@ -40,7 +40,7 @@ function mayNameVendors(file: string): boolean {
 test('no vendor is named outside its module, its simulator and the vendor lists', () => {
   const pattern = vendorWords();
   const found: string[] = [];
-  for (const file of [...sourceFiles('lambda'), ...sourceFiles('infra'), ...sourceFiles('local')].filter((f) => !mayNameVendors(f))) {
+  for (const file of [...sourceFiles('lambda'), ...sourceFiles('infra'), ...sourceFiles('local'), ...sourceFiles('cli')].filter((f) => !mayNameVendors(f))) {
     readFileSync(path.join(ROOT, file), 'utf8')
       .split('\n')
       .forEach((line, index) => {

@@ -1,4 +1,12 @@
-import { GetExecutionHistoryCommand, type HistoryEvent, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  ListExecutionsCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One state of an execution, as the Step Functions console lists it. */
 export interface StateLine {
@@ -22,7 +30,6 @@ export function stateLines(execution: string, events: readonly HistoryEvent[]): 
     if (event.stateEnteredEventDetails?.name !== undefined) {
       entered = { name: event.stateEnteredEventDetails.name, at: timeOf(event) };
       failure = undefined;
-      if (event.type === 'FailStateEntered') lines.push({ execution, state: entered.name, durationMs: 0, outcome: 'failed' });
     }
     const failed = event.lambdaFunctionFailedEventDetails ?? event.taskFailedEventDetails ?? event.lambdaFunctionTimedOutEventDetails;
     if (failed !== undefined) failure = failed.error;
@@ -92,5 +99,45 @@ export class ExecutionFollower {
     }
     await this.poll();
     return watched;
+  }
+}
+
+/** Every event of one execution's history so far, all pages. */
+export async function executionHistory(client: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }));
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  return events;
+}
+
+/**
+ * Follows one execution: prints each state as it completes, until the execution has ended; returns how it ended and
+ * its full history. One DescribeExecution and one history read per interval (their quotas are per account: on AWS,
+ * poll about once a second).
+ */
+export async function followExecution(
+  client: SFNClient,
+  executionArn: string,
+  print: (text: string) => void,
+  intervalMs: number,
+): Promise<{ described: DescribeExecutionCommandOutput; history: HistoryEvent[] }> {
+  let printed = 0;
+  const printNew = (history: HistoryEvent[]) => {
+    const lines = stateLines(executionArn, history);
+    for (const line of lines.slice(printed)) print(formatLine(line));
+    printed = lines.length;
+  };
+  for (;;) {
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    const history = await executionHistory(client, executionArn);
+    printNew(history);
+    if (described.status !== undefined && described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
+      return { described, history };
+    }
+    await sleep(intervalMs);
   }
 }

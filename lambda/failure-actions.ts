@@ -1,7 +1,7 @@
 /**
- * What to do about each failure, by error name: the one place the actions of README's "Failure table" live in code.
- * Every notification quotes the entry of its error; README's table lists every error named here
- * (test/lambda/notifications/failure-actions.test.ts checks that it does).
+ * What to do about each failure, by error name: the one place the actions of README's "Failure table" live in code,
+ * for everything that tells an operator about a failure (notifications, the operator CLI). README's table has a row
+ * for every name here (test/lambda/failure-actions.test.ts checks both ways).
  */
 export const FAILURE_ACTIONS: Readonly<Record<string, string>> = {
   DeviceOutOfSyncError:
@@ -43,10 +43,22 @@ export const FAILURE_ACTIONS: Readonly<Record<string, string>> = {
     'Secrets Manager\'s rotation failed and its AWSPENDING version stays: read the failed execution named set-<tag>-<token> (or the rotation function\'s log). Once the cause is fixed, a console "rotate" resumes that rotation; if the pending password itself is the problem, remove its AWSPENDING label and rotate again.',
   RotationAbandoned:
     'Secrets Manager abandoned the rotation (a new version was written by hand) and removed AWSPENDING. Check that the device logs in with AWSCURRENT (console "verify").',
+  ChangeOutcomeUnknownError:
+    'A password change got no usable answer: the next search finds which stored password the device is on. Check reachability, then `rotate` (it resumes the pending rotation).',
+  AuthenticationFailedError: 'The device refused the login. Nothing more was tried. Check the stored password against the device (`verify`), see DeviceOutOfSyncError.',
+  InsufficientPrivilegeError: 'The account may not do what was asked (e.g. the privileged account is not an admin). Fix the account\'s rights on the device, then `rotate`.',
+  SecretNotFoundError: 'The secret (or the version) does not exist: check the name or ARN.',
+};
+
+/** Errors that mean the same to an operator as one in the table. */
+const SAME_AS: Readonly<Record<string, string>> = {
+  DeviceOutOfSyncRecoverableError: 'DeviceOutOfSyncError',
+  LeaseHeldError: 'RotationInProgressError',
+  TlsRefusal: 'TlsVerificationError',
 };
 
 /** What to do for an error: its entry, else the advice every failure shares. */
-export function actionFor(errorName: string | undefined): string {
-  const action = errorName === undefined ? undefined : FAILURE_ACTIONS[errorName];
-  return action ?? 'Read the error and the failed state in the execution (console link below); README "Failure table" lists what each error means and what to do.';
+export function failureAction(errorName: string | undefined): string {
+  const action = errorName === undefined ? undefined : FAILURE_ACTIONS[SAME_AS[errorName] ?? errorName];
+  return action ?? 'Read the error and the failed state in the execution; README "Failure table" lists what each error means and what to do. Fix the cause, then rotate (a pending rotation resumes).';
 }

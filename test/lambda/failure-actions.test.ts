@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { actionFor, FAILURE_ACTIONS } from '../../../lambda/notifications/failure-actions';
+import { failureAction, FAILURE_ACTIONS } from '../../lambda/failure-actions';
 
 /** README's "Failure table" and the notifications' actions are one list: every error the notifier advises on has its row. */
-const readme = fs.readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
 const table = readme.split('## Failure table')[1]!.split('\n## ')[0]!;
 const rows = table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| symptom') && !line.startsWith('| ---'));
 
@@ -18,6 +18,6 @@ test('every error name in the table\'s first column has an action in the notific
 });
 
 test('an error without an entry gets the advice every failure shares', () => {
-  expect(actionFor('SomethingNew')).toMatch(/README "Failure table"/);
-  expect(actionFor('DeviceUnreachableError')).toBe(FAILURE_ACTIONS.DeviceUnreachableError);
+  expect(failureAction('SomethingNew')).toMatch(/README "Failure table"/);
+  expect(failureAction('DeviceUnreachableError')).toBe(FAILURE_ACTIONS.DeviceUnreachableError);
 });
