@@ -27,7 +27,7 @@ export const FAILURE_ACTIONS: Readonly<Record<string, string>> = {
     'Sessions kept dying. Check the device and the network path to it (README "Failure table", DeviceUnreachableError); the device stays on the password that logs in. Rotate again once it is stable.',
   InvalidDeviceSecretError: 'The secret\'s JSON is not a valid device secret: fix each field the error names, then rotate.',
   SessionBoundToAddressError:
-    'The device (mPower) answered 409: a session of the user is bound to another client address. Close the user\'s other sessions, run the device function from one egress address ("singleEgressSubnets"), then rotate. Nothing was retried.',
+    'The device answered 409: a session of the user is bound to another client address. Close the user\'s other sessions, run the device function from one egress address ("singleEgressSubnets"), then rotate. Nothing was retried.',
   DeviceCommissioningError: 'The device is new or factory-reset (commissioning mode) and answers every login with 409: commission it (set up its first user), then "verify" and rotate.',
   DeviceDriftError:
     'Someone changed the password on the device: set it back to AWSCURRENT or store the device\'s real password as AWSCURRENT, then run a console "verify". Nothing was changed. If a rotation is pending, run a console "abandon" first.',
