@@ -77,7 +77,7 @@ interface FleetMember {
 }
 
 /** Samples memory until stopped; keeps the peaks. */
-function memoryWatch(intervalMs = 25) {
+function memoryWatch(intervalMs = 100) {
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
   const sample = () => {
