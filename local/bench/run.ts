@@ -111,6 +111,8 @@ export interface FleetPartSettings {
   readonly listingLagMs: number;
   readonly retainHistories: number;
   readonly rotationReattempts: number;
+  /** The device request deadline (the engine's `deviceRequestTimeoutMs`). */
+  readonly deviceTimeoutMs: number;
 }
 
 /**
@@ -124,6 +126,7 @@ async function fleetPart(settings: FleetPartSettings, log: (line: string) => voi
     listingLagMs: settings.listingLagMs,
     retainEndedHistories: settings.retainHistories,
     rotationReattempts: settings.rotationReattempts,
+    deviceRequestTimeoutMs: settings.deviceTimeoutMs,
   });
   try {
     return await runFleet(engine, { devices: settings.devices, concurrency: settings.concurrency, latencyMs: settings.latencyMs, log });
@@ -169,6 +172,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
     listingLagMs: number;
     retainHistories: number;
     reattempts: number;
+    deviceTimeoutMs: number;
     out: string;
     readme: boolean;
   };
@@ -186,6 +190,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
         'listing-lag-ms': { type: 'string' },
         'retain-histories': { type: 'string' },
         reattempts: { type: 'string' },
+        'device-timeout-ms': { type: 'string' },
         out: { type: 'string' },
         readme: { type: 'boolean' },
       },
@@ -204,6 +209,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
       listingLagMs: integerOption(values['listing-lag-ms'], 1000, 'listing-lag-ms', 0),
       retainHistories: integerOption(values['retain-histories'], 2000, 'retain-histories', 0),
       reattempts: integerOption(values.reattempts, 2, 'reattempts', 0),
+      deviceTimeoutMs: integerOption(values['device-timeout-ms'], 3000, 'device-timeout-ms', 1),
       out: resolve(values.out ?? join('.local', 'bench', 'results.json')),
       readme: values.readme === true,
     };
@@ -223,8 +229,8 @@ export async function main(argv: string[], print: (text: string) => void = conso
     if (settings.parts.includes('rotation')) results = { ...results, rotation: await rotationPart(settings.latencyMs, settings.runs, log) };
     if (settings.parts.includes('cold-start')) results = { ...results, coldStart: await measureColdStart({ log }) };
     if (settings.parts.includes('fleet')) {
-      const { devices, concurrency, latencyMs, pollMs, quotaScale, listingLagMs, retainHistories, reattempts } = settings;
-      const fleet = await fleetPart({ devices, concurrency, latencyMs, pollMs, quotaScale, listingLagMs, retainHistories, rotationReattempts: reattempts }, log);
+      const { devices, concurrency, latencyMs, pollMs, quotaScale, listingLagMs, retainHistories, reattempts, deviceTimeoutMs } = settings;
+      const fleet = await fleetPart({ devices, concurrency, latencyMs, pollMs, quotaScale, listingLagMs, retainHistories, rotationReattempts: reattempts, deviceTimeoutMs }, log);
       results = { ...results, fleet };
     }
   } catch (error) {
