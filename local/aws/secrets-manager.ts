@@ -109,6 +109,9 @@ export interface SecretsManagerOptions {
 export class SecretsManagerStandIn implements JsonService {
   readonly targetPrefix = 'secretsmanager';
   private readonly secrets = new Map<string, Secret>();
+  /** The same secrets by full ARN, and by partial ARN (without the random suffix): lookups of a fleet of 10,000 secrets. */
+  private readonly byArn = new Map<string, Secret>();
+  private readonly byPartialArn = new Map<string, Secret>();
   private readonly invoker: FunctionInvoker | undefined;
 
   private readonly options: SecretsManagerOptions;
@@ -201,6 +204,8 @@ export class SecretsManagerStandIn implements JsonService {
       versions: new Map(),
     };
     this.secrets.set(name, secret);
+    this.byArn.set(secret.arn, secret);
+    if (!this.byPartialArn.has(secret.arn.slice(0, -7))) this.byPartialArn.set(secret.arn.slice(0, -7), secret);
     // A secret created without a value has no version until the first PutSecretValue.
     if (value === undefined) return { ARN: secret.arn, Name: name };
     const versionId = token ?? randomUUID();
@@ -504,12 +509,9 @@ export class SecretsManagerStandIn implements JsonService {
   // ---- lookups ----
 
   private find(secretId: string): Secret {
-    const byName = this.secrets.get(secretId);
-    if (byName) return byName;
-    for (const secret of this.secrets.values()) {
-      // Full ARN, or the partial ARN without the random suffix.
-      if (secret.arn === secretId || secret.arn.slice(0, -7) === secretId) return secret;
-    }
+    // By name, by full ARN, or by the partial ARN without the random suffix.
+    const found = this.secrets.get(secretId) ?? this.byArn.get(secretId) ?? this.byPartialArn.get(secretId);
+    if (found) return found;
     throw notFound();
   }
 

@@ -39,6 +39,14 @@ export interface StepFunctionsStandInOptions {
    * still reported RUNNING, without its stop date or result. Default: 0 (consistent at once).
    */
   readonly listingLagMs?: number;
+  /**
+   * Keep the event history (what GetExecutionHistory returns) of only the last this many executions to end; an older
+   * one keeps everything DescribeExecution and ListExecutions report (the product calls nothing else on an ended
+   * execution: the rotation function and the device lease describe it), and GetExecutionHistory on it fails with
+   * `LocalHistoryNotRetained`. AWS keeps a closed execution's history for 90 days: this is a local memory measure, for
+   * fleet runs of tens of thousands of executions in one process. Default: every history, for good.
+   */
+  readonly retainEndedHistories?: number;
 }
 
 export interface AddStateMachineParams {
@@ -113,7 +121,9 @@ interface ExecutionRecord {
   output?: string;
   error?: string;
   cause?: string;
-  readonly events: HistoryEventRecord[];
+  events: HistoryEventRecord[];
+  /** Its events were dropped (`retainEndedHistories`); `events` is empty. */
+  historyDropped?: boolean;
   /** Lambda invocations under way, per Task state name, oldest first. */
   readonly openAttempts: Map<string, Attempt[]>;
   lastFailState?: string;
@@ -147,6 +157,9 @@ export class StepFunctionsStandIn implements JsonService {
   private readonly machines = new Map<string, MachineRecord>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private seq = 0;
+  /** Ended executions whose history is still kept, oldest first (only with `retainEndedHistories`). */
+  private readonly endedWithHistory = new Set<ExecutionRecord>();
+  private readonly retainEndedHistories?: number;
   /** See `StepFunctionsStandInOptions.listingLagMs`; tests may change it while running. */
   listingLagMs: number;
 
@@ -154,6 +167,17 @@ export class StepFunctionsStandIn implements JsonService {
     this.invoker = options.invoker;
     this.retryIntervalMs = options.retryIntervalMs;
     this.listingLagMs = options.listingLagMs ?? 0;
+    if (options.retainEndedHistories !== undefined && !(Number.isInteger(options.retainEndedHistories) && options.retainEndedHistories >= 0)) {
+      throw new Error(`retainEndedHistories must be an integer ≥ 0, not ${String(options.retainEndedHistories)}`);
+    }
+    this.retainEndedHistories = options.retainEndedHistories;
+  }
+
+  /** Executions whose event history was dropped (`retainEndedHistories`) so far. */
+  droppedHistories(): number {
+    let dropped = 0;
+    for (const execution of this.executions.values()) if (execution.historyDropped === true) dropped += 1;
+    return dropped;
   }
 
   /** What an eventually consistent read sees of an execution now: its state as of `listingLagMs` ago. */
@@ -302,7 +326,7 @@ export class StepFunctionsStandIn implements JsonService {
       () => undefined,
       (error: unknown) => error,
     );
-    execution.done = Promise.all([consumed, settled]).then(
+    const finished = Promise.all([consumed, settled]).then(
       ([, error]) => {
         if (execution.status === 'RUNNING') {
           // The library settled without a closing event we could translate: report what it said.
@@ -324,6 +348,11 @@ export class StepFunctionsStandIn implements JsonService {
         }
       },
     );
+    execution.done = finished.then(() => {
+      // The library's run (its event stream, the state machine's intermediate values) is no longer needed.
+      execution.handle = undefined;
+      this.historyEnded(execution);
+    });
     return { executionArn: arn, startDate: seconds(startMs) };
   }
 
@@ -356,8 +385,26 @@ export class StepFunctionsStandIn implements JsonService {
     });
   }
 
+  /** The execution's history is complete: keep it among the last `retainEndedHistories`, dropping the oldest beyond. */
+  private historyEnded(execution: ExecutionRecord): void {
+    if (this.retainEndedHistories === undefined) return;
+    this.endedWithHistory.add(execution);
+    for (const oldest of this.endedWithHistory) {
+      if (this.endedWithHistory.size <= this.retainEndedHistories) break;
+      this.endedWithHistory.delete(oldest);
+      oldest.events = [];
+      oldest.historyDropped = true;
+    }
+  }
+
   private getExecutionHistory(input: AnyObject): { events: HistoryEventRecord[]; nextToken?: string } {
     const execution = this.execution(requiredString(input, 'executionArn'));
+    if (execution.historyDropped === true) {
+      throw new AwsServiceError(
+        'LocalHistoryNotRetained',
+        `The local Step Functions stand-in no longer keeps the history of '${execution.arn}' (retainEndedHistories: the last ${String(this.retainEndedHistories)} ended executions; AWS keeps it 90 days)`,
+      );
+    }
     const reverseOrder = input.reverseOrder === true;
     const includeExecutionData = input.includeExecutionData !== false;
     const ordered = reverseOrder ? [...execution.events].reverse() : execution.events;

@@ -1,14 +1,18 @@
 /**
  * A fleet rotation on one machine: `devices` simulated devices of every vendor in turn, each with its own secret,
  * rotated through the local engine (Secrets Manager's four steps, the synthesized state machine, the production
- * handlers) with at most `concurrency` rotations in flight. Reports devices per second, peak memory, and whether every
- * device ended on its new password (the password stored as AWSCURRENT, with the old one as AWSPREVIOUS).
+ * handlers) with at most `concurrency` rotations in flight, under whatever quotas and listing lag the engine was
+ * started with. Reports devices per second, peak memory, and whether every device ended on its new password (the
+ * password stored as AWSCURRENT, with the old one as AWSPREVIOUS). The devices of one vendor share one HTTPS listener
+ * (`SharedDeviceListener`), each at a loopback address of its own. The same code runs the bench's 10,000 and the small
+ * fleet of `npm test` (test/engine/throttling.test.ts).
  */
 import { simulatorModule } from '../simulators';
 import { VENDORS, type Vendor } from '../../lambda/device/types';
 import type { LocalEngine } from '../engine/local-engine';
 import { makeSelfSignedCertificate } from '../simulators/certificate';
 import type { SimulatedDevice } from '../simulators';
+import { SharedDeviceListener } from '../simulators/shared-listener';
 import { benchDevice, rotationProblem } from './rotation-bench';
 import { callsSince, percentile } from './stats';
 
@@ -43,6 +47,21 @@ export interface FleetResult {
   /** AWS calls the local quotas throttled during the run, which the retries absorbed. */
   readonly throttledCalls: number;
   readonly failures: ReadonlyArray<{ readonly secret: string; readonly problem: string }>;
+  /** What the engine ran under. */
+  readonly conditions: {
+    /** Quotas on (`local/aws/quotas.ts`), and their scale (1: the published rates). */
+    readonly quotas: boolean;
+    readonly quotaScale: number;
+    readonly listingLagMs: number;
+    readonly pollMs: number;
+    readonly retainEndedHistories?: number;
+    /** Secrets Manager's reattempts of a failed rotation. */
+    readonly rotationReattempts: number;
+  };
+  /** Executions whose event history the Step Functions stand-in dropped (`retainEndedHistories`). */
+  readonly droppedHistories: number;
+  /** HTTPS listeners serving the fleet (one per vendor). */
+  readonly listeners: number;
   /** AWS API calls per rotation, averaged over the fleet (the concurrency guard's cost grows with what is in flight). */
   readonly apiCallsPerRotation: Readonly<Record<string, number>>;
   readonly lambdaInvocationsPerRotation: number;
@@ -58,7 +77,7 @@ interface FleetMember {
 }
 
 /** Samples memory until stopped; keeps the peaks. */
-function memoryWatch(intervalMs = 25) {
+function memoryWatch(intervalMs = 100) {
   let peakRss = process.memoryUsage().rss;
   let peakHeap = process.memoryUsage().heapUsed;
   const sample = () => {
@@ -95,6 +114,12 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
   const setupStarted = performance.now();
   // One certificate for the fleet (as devices issued by one CA would share a trust anchor): making 1,000 is slow.
   const certificate = await makeSelfSignedCertificate('fleet.simulator.local');
+  const listeners = new Map<Vendor, SharedDeviceListener>();
+  for (const vendor of VENDORS) listeners.set(vendor, await SharedDeviceListener.start(certificate));
+  // The fleet's secrets are put straight into the stand-in: an operator creates them over days, and CreateSecret's
+  // share of the 50/s write quota is not what this run measures (RotateSecret's and the rotation's writes are).
+  const seed = async (name: string, value: Record<string, unknown>) =>
+    ((await engine.secrets.handle('CreateSecret', { Name: name, SecretString: JSON.stringify(value) })) as { ARN: string }).ARN;
   const members: FleetMember[] = [];
   const byVendor: Record<string, number> = {};
   const indexes = Array.from({ length: options.devices }, (_, index) => index);
@@ -105,8 +130,9 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
     const subject = (variants.find((variant) => variant.secretExtras === undefined) ?? variants[0]).name;
     const { device, secretArn, initialPassword } = await benchDevice(engine, subject, {
       latencyMs: options.latencyMs,
-      simulator: { certificate },
+      simulator: { listener: listeners.get(vendor) },
       name: `fleet/${String(index).padStart(5, '0')}-${vendor}`,
+      store: seed,
     });
     members.push({ vendor, device, secretArn, initialPassword });
     byVendor[vendor] = (byVendor[vendor] ?? 0) + 1;
@@ -157,6 +183,8 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
     Object.entries(callsSince(engine.apiCalls(), apiBefore)).map(([name, count]) => [name, count / members.length]),
   );
   await Promise.all(members.map((member) => member.device.stop()));
+  await Promise.all([...listeners.values()].map((listener) => listener.stop()));
+  const settings = engine.options;
   const sorted = [...durations].sort((a, b) => a - b);
   return {
     devices: members.length,
@@ -177,6 +205,16 @@ export async function runFleet(engine: LocalEngine, options: FleetOptions): Prom
     stuck,
     throttledCalls,
     failures,
+    conditions: {
+      quotas: settings.quotas !== undefined,
+      quotaScale: settings.quotas?.scale ?? 1,
+      listingLagMs: engine.stepFunctions.listingLagMs,
+      pollMs: Number(process.env.EXECUTION_POLL_MS),
+      retainEndedHistories: settings.retainEndedHistories,
+      rotationReattempts: settings.rotationReattempts ?? 0,
+    },
+    droppedHistories: engine.stepFunctions.droppedHistories(),
+    listeners: listeners.size,
     apiCallsPerRotation,
     lambdaInvocationsPerRotation: (engine.lambda.invocations.length - invocationsBefore) / members.length,
   };

@@ -115,6 +115,7 @@ function fleetSection(results: BenchResults): string[] {
     .join(', ');
   return [
     `**Fleet** — ${fleet.devices} simulated devices (${Object.entries(fleet.byVendor).map(([v, n]) => `${n} ${v}`).join(', ')}), one secret each, rotated through the local engine, ${fleet.concurrency} at a time, device latency ${fleet.latencyMs} ms. Everything (engine, stand-ins, handlers, devices) runs in one Node process.`,
+    ...(fleet.conditions === undefined ? [] : ['', conditionsLine(fleet)]),
     '',
     markdownTable(
       ['devices/s', 'rotation ms (median / p95 / max)', 'peak RSS', 'peak heap', 'on the new password', 'failures', 'stuck', 'throttled calls absorbed', 'Step Functions API calls per rotation'],
@@ -136,6 +137,19 @@ function fleetSection(results: BenchResults): string[] {
     '',
     ceilingLine(fleet.apiCallsPerRotation),
   ];
+}
+
+/** What the fleet ran under, and its pace as rotations per 4-hour window. */
+function conditionsLine(fleet: NonNullable<BenchResults['fleet']>): string {
+  const c = fleet.conditions;
+  const perWindow = Math.floor(fleet.devicesPerSecond * 4 * 3600);
+  const quotas = c.quotas ? `quotas on at ${c.quotaScale === 1 ? 'the published rates' : `${c.quotaScale} × the published rates`}` : 'no quotas';
+  return (
+    `Under ${quotas}, listings and DescribeExecution lagging ${c.listingLagMs} ms, the rotation function polling every ${c.pollMs} ms, ` +
+    `${c.rotationReattempts} Secrets Manager reattempts; ${fleet.listeners} HTTPS listeners for the fleet; ` +
+    `execution histories kept: ${c.retainEndedHistories === undefined ? 'all' : `the last ${c.retainEndedHistories} (${fleet.droppedHistories} dropped)`}. ` +
+    `Pace: ${fleet.devicesPerSecond.toFixed(1)} rotations/s, ${perWindow.toLocaleString('en-US')} per 4-hour window.`
+  );
 }
 
 /** The largest fleet per 4-hour rotation window that the measured calls per rotation support, quota by quota. */

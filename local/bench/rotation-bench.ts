@@ -86,14 +86,25 @@ export function vendorOf(subject: BenchSubject): Vendor {
 }
 
 /** A simulated device answering every request `latencyMs` late, and its device secret stored in the engine. */
-export async function benchDevice(engine: LocalEngine, subject: BenchSubject, options: { latencyMs: number; simulator?: Partial<SimulatorOptions>; name?: string }) {
+export async function benchDevice(
+  engine: LocalEngine,
+  subject: BenchSubject,
+  options: {
+    latencyMs: number;
+    simulator?: Partial<SimulatorOptions>;
+    name?: string;
+    /** How the device secret is stored. Default: `engine.createDeviceSecret` (CreateSecret through the endpoint). */
+    store?: (name: string, value: Record<string, unknown>) => Promise<string>;
+  },
+) {
   const { vendor, variant } = variantOf(subject);
   const password = `Bench-${randomBytes(8).toString('hex')}!7`;
   const device = await startSimulator(vendor, { users: [{ username: USER, password }], ...options.simulator });
   const extras = (await variant.secretExtras?.(device, { username: USER, password })) ?? {};
   // Every request, from now on: the operator's set-up above is not the rotation's.
   if (options.latencyMs > 0) device.injectFault({ fault: { kind: 'latency', ms: options.latencyMs }, times: Infinity });
-  const secretArn = await engine.createDeviceSecret(options.name ?? `bench/${vendor}-${randomBytes(4).toString('hex')}`, {
+  const store = options.store ?? ((name: string, value: Record<string, unknown>) => engine.createDeviceSecret(name, value));
+  const secretArn = await store(options.name ?? `bench/${vendor}-${randomBytes(4).toString('hex')}`, {
     ...deviceSecretFor(device, { username: USER, password }),
     ...extras,
   });

@@ -6,6 +6,8 @@
  *   npm run bench -- --latency 20 --runs 5          simulated device latency per request (ms), measured rotations per vendor
  *   npm run bench -- --devices 1000 --concurrency 32   the fleet run
  *   npm run bench -- --only fleet --poll-ms 2000        the rotation function polling as in AWS (default 20 ms here)
+ *   npm run bench -- --only fleet --quota-scale 0.5 --listing-lag-ms 1000 --retain-histories 2000
+ *                                                   the fleet's quotas (× the published rates), listing lag, histories kept
  *   npm run bench -- --out results.json             where the JSON goes (default .local/bench/results.json)
  *   npm run bench -- --readme                       also write the tables into README.md (between the bench markers)
  *
@@ -15,6 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { PUBLISHED_QUOTAS } from '../aws/quotas';
 import { startLocalEngine, synthesizeRotatorTemplate } from '../engine/local-engine';
 import { COLD_START_TARGETS, type ColdStartMeasurement, measureColdStart } from './cold-start';
 import { type FleetResult, runFleet } from './fleet';
@@ -98,10 +101,35 @@ async function rotationPart(latencyMs: number, runs: number, log: (line: string)
   return { latencyMs, runs, results, fixedOverheadMs, perRequestRatio };
 }
 
-async function fleetPart(devices: number, concurrency: number, latencyMs: number, log: (line: string) => void, pollMs?: number): Promise<FleetResult> {
-  const engine = await startLocalEngine({ pollMs });
+export interface FleetPartSettings {
+  readonly devices: number;
+  readonly concurrency: number;
+  readonly latencyMs: number;
+  readonly pollMs?: number;
+  /** × the published quotas; 0: no quotas. */
+  readonly quotaScale: number;
+  readonly listingLagMs: number;
+  readonly retainHistories: number;
+  readonly rotationReattempts: number;
+  /** The device request deadline (the engine's `deviceRequestTimeoutMs`). */
+  readonly deviceTimeoutMs: number;
+}
+
+/**
+ * The fleet as AWS would run it, on one machine: the published quotas (scaled by `quotaScale`), lagging listings,
+ * Secrets Manager's reattempts; the stand-in keeps only the last `retainHistories` execution histories (memory).
+ */
+async function fleetPart(settings: FleetPartSettings, log: (line: string) => void): Promise<FleetResult> {
+  const engine = await startLocalEngine({
+    pollMs: settings.pollMs,
+    quotas: settings.quotaScale > 0 ? { quotas: PUBLISHED_QUOTAS, scale: settings.quotaScale } : undefined,
+    listingLagMs: settings.listingLagMs,
+    retainEndedHistories: settings.retainHistories,
+    rotationReattempts: settings.rotationReattempts,
+    deviceRequestTimeoutMs: settings.deviceTimeoutMs,
+  });
   try {
-    return await runFleet(engine, { devices, concurrency, latencyMs, log });
+    return await runFleet(engine, { devices: settings.devices, concurrency: settings.concurrency, latencyMs: settings.latencyMs, log });
   } finally {
     await engine.stop();
   }
@@ -118,6 +146,13 @@ export function withBenchSection(readme: string, text: string): string {
   return `${readme.slice(0, start + README_START.length)}\n${text}\n${readme.slice(end)}`;
 }
 
+function numberOption(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a number ≥ 0, not "${value}"`);
+  return parsed;
+}
+
 function integerOption(value: string | undefined, fallback: number, name: string, min: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
@@ -126,7 +161,21 @@ function integerOption(value: string | undefined, fallback: number, name: string
 }
 
 export async function main(argv: string[], print: (text: string) => void = console.log): Promise<number> {
-  let settings: { parts: Part[]; latencyMs: number; runs: number; devices: number; concurrency: number; pollMs?: number; out: string; readme: boolean };
+  let settings: {
+    parts: Part[];
+    latencyMs: number;
+    runs: number;
+    devices: number;
+    concurrency: number;
+    pollMs?: number;
+    quotaScale: number;
+    listingLagMs: number;
+    retainHistories: number;
+    reattempts: number;
+    deviceTimeoutMs: number;
+    out: string;
+    readme: boolean;
+  };
   try {
     const { values } = parseArgs({
       args: argv,
@@ -137,6 +186,11 @@ export async function main(argv: string[], print: (text: string) => void = conso
         devices: { type: 'string' },
         concurrency: { type: 'string' },
         'poll-ms': { type: 'string' },
+        'quota-scale': { type: 'string' },
+        'listing-lag-ms': { type: 'string' },
+        'retain-histories': { type: 'string' },
+        reattempts: { type: 'string' },
+        'device-timeout-ms': { type: 'string' },
         out: { type: 'string' },
         readme: { type: 'boolean' },
       },
@@ -151,11 +205,19 @@ export async function main(argv: string[], print: (text: string) => void = conso
       devices: integerOption(values.devices, 1000, 'devices', 1),
       concurrency: integerOption(values.concurrency, 32, 'concurrency', 1),
       pollMs: values['poll-ms'] === undefined ? undefined : integerOption(values['poll-ms'], 20, 'poll-ms', 1),
+      quotaScale: numberOption(values['quota-scale'], 1, 'quota-scale'),
+      listingLagMs: integerOption(values['listing-lag-ms'], 1000, 'listing-lag-ms', 0),
+      retainHistories: integerOption(values['retain-histories'], 2000, 'retain-histories', 0),
+      reattempts: integerOption(values.reattempts, 2, 'reattempts', 0),
+      deviceTimeoutMs: integerOption(values['device-timeout-ms'], 3000, 'device-timeout-ms', 1),
       out: resolve(values.out ?? join('.local', 'bench', 'results.json')),
       readme: values.readme === true,
     };
   } catch (error) {
-    print(`${(error as Error).message}\nUsage: npm run bench [-- --only rotation,cold-start,fleet --latency 20 --runs 5 --devices 1000 --concurrency 32 --poll-ms 20 --out <file> --readme]`);
+    print(
+      `${(error as Error).message}\nUsage: npm run bench [-- --only rotation,cold-start,fleet --latency 20 --runs 5 --devices 1000 --concurrency 32 --poll-ms 20 ` +
+        `--quota-scale 1 --listing-lag-ms 1000 --retain-histories 2000 --reattempts 2 --out <file> --readme]`,
+    );
     return 2;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -167,7 +229,9 @@ export async function main(argv: string[], print: (text: string) => void = conso
     if (settings.parts.includes('rotation')) results = { ...results, rotation: await rotationPart(settings.latencyMs, settings.runs, log) };
     if (settings.parts.includes('cold-start')) results = { ...results, coldStart: await measureColdStart({ log }) };
     if (settings.parts.includes('fleet')) {
-      results = { ...results, fleet: await fleetPart(settings.devices, settings.concurrency, settings.latencyMs, log, settings.pollMs) };
+      const { devices, concurrency, latencyMs, pollMs, quotaScale, listingLagMs, retainHistories, reattempts, deviceTimeoutMs } = settings;
+      const fleet = await fleetPart({ devices, concurrency, latencyMs, pollMs, quotaScale, listingLagMs, retainHistories, rotationReattempts: reattempts, deviceTimeoutMs }, log);
+      results = { ...results, fleet };
     }
   } catch (error) {
     print(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -183,7 +247,7 @@ export async function main(argv: string[], print: (text: string) => void = conso
     writeFileSync(readmePath, withBenchSection(readFileSync(readmePath, 'utf8'), report));
     print('README.md: benchmark section updated.');
   }
-  const failed = results.fleet !== undefined && results.fleet.failures.length > 0;
+  const failed = results.fleet !== undefined && (results.fleet.failures.length > 0 || results.fleet.stuck > 0);
   return failed ? 1 : 0;
 }
 

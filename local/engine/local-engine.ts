@@ -37,6 +37,11 @@ export interface LocalEngineOptions {
   readonly quotas?: QuotaOptions;
   /** Secrets Manager's reattempts of a failed rotation (same token). Default: 0. */
   readonly rotationReattempts?: number;
+  /**
+   * Keep the event history of only the last this many ended executions (`StepFunctionsStandInOptions.retainEndedHistories`):
+   * a local memory measure for fleet runs. Default: every history.
+   */
+  readonly retainEndedHistories?: number;
 }
 
 /** The project's CDK stack, synthesized offline without bundling, as a template. */
@@ -69,7 +74,12 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
   const secrets = new SecretsManagerStandIn({ invoker: lambda, asynchronousRotation: true, rotationReattempts: options.rotationReattempts });
   const quotas = new Quotas(options.quotas);
   const kms = new KmsStandIn({ keys: [{ keyId: SEAL_KEY_ID, description: 'seals device sessions between states' }] });
-  const stepFunctions = new StepFunctionsStandIn({ invoker: lambda, retryIntervalMs: options.retryIntervalMs ?? 50, listingLagMs: options.listingLagMs });
+  const stepFunctions = new StepFunctionsStandIn({
+    invoker: lambda,
+    retryIntervalMs: options.retryIntervalMs ?? 50,
+    listingLagMs: options.listingLagMs,
+    retainEndedHistories: options.retainEndedHistories,
+  });
   const stateMachineArn = stepFunctions.addStateMachine({ name: 'DevicePasswordRotator', definition: workflow.definitions.rotation });
   const consoleStateMachineArn = stepFunctions.addStateMachine({ name: 'DevicePasswordRotator-console', definition: workflow.definitions.console });
   const server = await startLocalAws({ services: [secrets, kms, stepFunctions], lambda, quotas });
@@ -139,6 +149,8 @@ export async function startLocalEngine(options: LocalEngineOptions = {}) {
   }
 
   return {
+    /** The options the engine was started with. */
+    options,
     url: server.url,
     /** The rotation function's state machine (set, test). */
     stateMachineArn,

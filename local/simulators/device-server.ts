@@ -1,12 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Vendor } from '../../lambda/device/types';
 import { AccountStore, type AccountSnapshot, consecutiveLockout, type LockoutPolicy, type SimulatedUser } from './accounts';
 import { type DeviceCertificate, makeSelfSignedCertificate } from './certificate';
 import { type Fault, type FaultKind, FaultPlan, type FaultRule } from './faults';
 import type { PasswordPolicy } from './password-policy';
+import { type DeviceEndpoint, SharedDeviceListener } from './shared-listener';
 
 /** What every simulator accepts. Vendor simulators add their own options. */
 export interface SimulatorOptions {
@@ -32,8 +31,14 @@ export interface SimulatorOptions {
   readonly refusalDelayMs?: number;
   /** Idle time after which a session (token, cookie) dies. Default: the vendor's (minutes). */
   readonly sessionIdleMs?: number;
-  /** Port to listen on, on 127.0.0.1. Default: a free one. */
+  /** Port to listen on, on 127.0.0.1. Default: a free one. Not with `listener`. */
   readonly port?: number;
+  /**
+   * Serve from this shared HTTPS listener (a fleet's: one TLS and HTTP server for many devices) at an address of its
+   * own (127.x.y.z, the listener's port), instead of a server of the device's own. The listener's certificate is the
+   * device's; `certificate` and `port` must then be absent.
+   */
+  readonly listener?: SharedDeviceListener;
   /** Faults armed from the start; more can be injected later with `injectFault`. */
   readonly faults?: readonly FaultRule[];
   /** The TLS certificate to serve. Default: a fresh self-signed one (a fleet of simulators may share one: it is slow to make). */
@@ -136,33 +141,21 @@ export function lockoutOf(options: SimulatorOptions, vendorDefault: LockoutPolic
   return vendorDefault;
 }
 
-/** Starts an HTTPS device on 127.0.0.1 with a certificate made for it, serving the vendor's routes. */
+/**
+ * Starts an HTTPS device serving the vendor's routes: on 127.0.0.1 with a server and certificate of its own, or, with
+ * `options.listener`, behind a fleet's shared listener at an address of its own.
+ */
 export async function startDeviceServer(setup: DeviceServerSetup): Promise<SimulatedDevice> {
   const { vendor, options } = setup;
-  const certificate = options.certificate ?? (await makeSelfSignedCertificate(`${vendor}.simulator.local`));
+  if (options.listener !== undefined && (options.certificate !== undefined || options.port !== undefined)) {
+    throw new Error('simulator options: with a shared listener, the certificate and port are the listener\'s (drop `certificate` and `port`)');
+  }
   const lockout = lockoutOf(options, setup.defaultLockout);
   const accounts = new AccountStore(options.users, { ...setup.defaultPolicy, ...options.policy }, lockout, options.now ?? Date.now);
   const behaviour = setup.build(accounts);
   const faults = new FaultPlan();
   for (const rule of options.faults ?? []) faults.inject(rule);
   const requests: RecordedRequest[] = [];
-  const sockets = new Set<Socket>();
-  let connections = 0;
-
-  const server: Server = createServer({ key: certificate.privateKeyPem, cert: certificate.certificatePem }, (req, res) => {
-    void serve(req, res).catch((error: unknown) => {
-      if (!res.headersSent) writeJson(res, { status: 500, body: { error: `simulator failure: ${String(error)}` } });
-    });
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('secureConnection', () => {
-    connections += 1;
-  });
-  // A client that refuses our certificate closes mid-handshake; that is expected, not an error.
-  server.on('tlsClientError', () => undefined);
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
@@ -218,21 +211,32 @@ export async function startDeviceServer(setup: DeviceServerSetup): Promise<Simul
     writeJson(res, respond ? replacement(respond) : handled);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    void serve(req, res).catch((error: unknown) => {
+      if (!res.headersSent) writeJson(res, { status: 500, body: { error: `simulator failure: ${String(error)}` } });
+    });
+  };
+  let endpoint: DeviceEndpoint;
+  let stopOwnListener: () => Promise<void> = () => Promise.resolve();
+  if (options.listener !== undefined) {
+    endpoint = await options.listener.attach(handler);
+  } else {
+    // A device of its own: a listener serving this one device on 127.0.0.1, as every simulator did before fleets.
+    const own = await SharedDeviceListener.start(options.certificate ?? (await makeSelfSignedCertificate(`${vendor}.simulator.local`)));
+    endpoint = await own.attach(handler, { host: '127.0.0.1', port: options.port ?? 0 });
+    stopOwnListener = () => own.stop();
+  }
+  const { certificate } = endpoint;
 
   return {
     vendor,
-    url: `https://127.0.0.1:${port}`,
-    host: '127.0.0.1',
-    port,
+    url: `https://${endpoint.host}:${endpoint.port}`,
+    host: endpoint.host,
+    port: endpoint.port,
     certificatePem: certificate.certificatePem,
     fingerprint256: certificate.fingerprint256,
     requests,
-    connections: () => connections,
+    connections: () => endpoint.connections(),
     account: (username) => accounts.snapshot(username),
     passwordOf: (username) => accounts.snapshot(username).password,
     failedLoginsOf: (username) => accounts.snapshot(username).failedLogins,
@@ -244,11 +248,10 @@ export async function startDeviceServer(setup: DeviceServerSetup): Promise<Simul
     clearFaults: () => faults.clear(),
     expireSessions: () => behaviour.expireSessions(),
     issuedTokens: () => behaviour.issuedTokens(),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stop: async () => {
+      await endpoint.detach();
+      await stopOwnListener();
+    },
   };
 }
 

@@ -60,6 +60,8 @@ test('six rotations at once under quotas that bind (DescribeExecution at 2/s, bu
   expect(engine.quotas.throttledCalls()['AWSStepFunctions.DescribeExecution'] ?? 0).toBeGreaterThan(before);
 }, 120_000);
 
+// The bench's fleet run itself (`npm run bench -- --only fleet`: 10,000 secrets), small: the same devices behind shared
+// listeners, the same seeding, rotations and checks.
 test('a small fleet (8 secrets, every vendor) under those quotas, with listings lagging 500 ms: no failure, nothing stuck, throttling absorbed', async () => {
   const { engine } = harness;
   engine.stepFunctions.listingLagMs = 500;
@@ -70,6 +72,8 @@ test('a small fleet (8 secrets, every vendor) under those quotas, with listings 
     expect(result.onNewPassword).toBe(8);
     expect(result.stuck).toBe(0);
     expect(result.throttledCalls).toBeGreaterThan(0);
+    expect(result.listeners).toBe(4);
+    expect(result.conditions).toMatchObject({ quotas: true, listingLagMs: 500, rotationReattempts: 2 });
   } finally {
     engine.stepFunctions.listingLagMs = 0;
   }

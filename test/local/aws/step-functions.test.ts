@@ -503,6 +503,41 @@ describe('StepFunctionsStandIn', () => {
     expect(events[2].executionTimedOutEventDetails).toEqual({ error: 'States.Timeout' });
   });
 
+  test('retainEndedHistories: only the last N ended executions keep their history; every one stays described and listed', async () => {
+    const sfn = new StepFunctionsStandIn({ invoker: new FakeInvoker({ [FN('echo')]: (payload) => ok(payload) }), retainEndedHistories: 2 });
+    const arn = sfn.addStateMachine({ name: 'retained', definition: { StartAt: 'T', States: { T: { Type: 'Task', Resource: FN('echo'), End: true } } } });
+    const runs = [];
+    for (let i = 0; i < 4; i += 1) runs.push(await run(sfn, arn, { i }, `run-${i}`));
+    expect(sfn.droppedHistories()).toBe(2);
+    for (const [i, { executionArn }] of runs.entries()) {
+      const described = (await sfn.handle('DescribeExecution', { executionArn })) as Record<string, unknown>;
+      expect(described).toMatchObject({ status: 'SUCCEEDED', output: JSON.stringify({ i }), input: JSON.stringify({ i }) });
+      const history = sfn.handle('GetExecutionHistory', { executionArn });
+      if (i < 2) await expectAwsError(history, 'LocalHistoryNotRetained', /retainEndedHistories: the last 2 ended executions; AWS keeps it 90 days/);
+      else expect(((await history) as { events: HistoryEventRecord[] }).events.map((e) => e.type)).toEqual(runs[i].types);
+    }
+    const listed = (await sfn.handle('ListExecutions', { stateMachineArn: arn })) as { executions: Array<{ name: string }> };
+    expect(listed.executions.map((e) => e.name)).toEqual(['run-3', 'run-2', 'run-1', 'run-0']);
+    // A running execution keeps its history whatever the limit.
+    const held = deferred<InvocationResult>();
+    const slow = new StepFunctionsStandIn({ invoker: new FakeInvoker({ [FN('slow')]: () => held.promise }), retainEndedHistories: 0 });
+    const slowArn = slow.addStateMachine({ name: 'slow', definition: { StartAt: 'T', States: { T: { Type: 'Task', Resource: FN('slow'), End: true } } } });
+    const { executionArn } = (await slow.handle('StartExecution', { stateMachineArn: slowArn })) as { executionArn: string };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(((await slow.handle('GetExecutionHistory', { executionArn })) as { events: unknown[] }).events.length).toBeGreaterThan(2);
+    held.resolve(ok({}));
+    await slow.waitForExecution(executionArn);
+    await expectAwsError(slow.handle('GetExecutionHistory', { executionArn }), 'LocalHistoryNotRetained');
+    expect(() => new StepFunctionsStandIn({ invoker: new FakeInvoker({}), retainEndedHistories: -1 })).toThrow(/integer ≥ 0/);
+  });
+
+  test('without retainEndedHistories every history is kept', async () => {
+    const sfn = new StepFunctionsStandIn({ invoker: new FakeInvoker({ [FN('echo')]: (payload) => ok(payload) }) });
+    const arn = sfn.addStateMachine({ name: 'kept', definition: { StartAt: 'T', States: { T: { Type: 'Task', Resource: FN('echo'), End: true } } } });
+    for (let i = 0; i < 3; i += 1) await run(sfn, arn, { i });
+    expect(sfn.droppedHistories()).toBe(0);
+  });
+
   test('a function the invoker does not know fails as Lambda.ResourceNotFoundException', async () => {
     const sfn = new StepFunctionsStandIn({ invoker: new FakeInvoker({}) });
     const arn = sfn.addStateMachine({ name: 'missing', definition: { StartAt: 'T', States: { T: { Type: 'Task', Resource: FN('ghost'), End: true } } } });

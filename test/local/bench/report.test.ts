@@ -3,6 +3,7 @@ import { countRoundTrips, PROTOCOL_MINIMUM } from '../../../local/bench/protocol
 import { formatBenchReport, markdownTable } from '../../../local/bench/report';
 import { BENCH_TARGETS, type BenchResults, main, README_END, README_START, withBenchSection } from '../../../local/bench/run';
 import type { VendorBenchResult } from '../../../local/bench/rotation-bench';
+import type { FleetResult } from '../../../local/bench/fleet';
 
 describe('round trips against the protocol minimum', () => {
   const minimum = PROTOCOL_MINIMUM['oracle-unified-assurance'];
@@ -96,6 +97,40 @@ describe('the report', () => {
     const printed: string[] = [];
     expect(await main(['--only', 'speed'], (text) => printed.push(text))).toBe(2);
     expect(await main(['--latency', 'fast'], (text) => printed.push(text))).toBe(2);
-    expect(printed.join('\n')).toMatch(/unknown part\(s\) speed[\s\S]*--latency must be an integer[\s\S]*Usage: npm run bench/);
+    expect(await main(['--quota-scale=-1'], (text) => printed.push(text))).toBe(2);
+    expect(await main(['--retain-histories', '1.5'], (text) => printed.push(text))).toBe(2);
+    expect(printed.join('\n')).toMatch(
+      /unknown part\(s\) speed[\s\S]*--latency must be an integer[\s\S]*--quota-scale must be a number ≥ 0[\s\S]*--retain-histories must be an integer[\s\S]*Usage: npm run bench/,
+    );
+  });
+
+  test('the fleet: what it ran under, its pace per 4-hour window, and the ceiling named by the quota that binds first', () => {
+    const fleet: FleetResult = {
+      devices: 100,
+      concurrency: 8,
+      latencyMs: 20,
+      byVendor: { 'wso2-emm': 100 },
+      setupSeconds: 1,
+      rotationSeconds: 40,
+      devicesPerSecond: 2.5,
+      rotationMs: { median: 3000, p95: 4000, max: 5000 },
+      memory: { rssBeforeMiB: 500, rssAfterSetupMiB: 520, peakRssMiB: 700, peakHeapUsedMiB: 300 },
+      onNewPassword: 100,
+      stuck: 0,
+      throttledCalls: 7,
+      failures: [],
+      conditions: { quotas: true, quotaScale: 1, listingLagMs: 1000, pollMs: 2000, retainEndedHistories: 50, rotationReattempts: 2 },
+      droppedHistories: 150,
+      listeners: 1,
+      apiCallsPerRotation: { 'AWSStepFunctions.DescribeExecution': 3, 'AWSStepFunctions.StartExecution': 2, 'secretsmanager.PutSecretValue': 1 },
+      lambdaInvocationsPerRotation: 9,
+    };
+    const { rotation: _rotation, ...rest } = results(vendorResult({}));
+    const text = formatBenchReport({ ...rest, fleet });
+    expect(text).toContain('Under quotas on at the published rates, listings and DescribeExecution lagging 1000 ms, the rotation function polling every 2000 ms');
+    expect(text).toContain('execution histories kept: the last 50 (150 dropped). Pace: 2.5 rotations/s, 36,000 per 4-hour window.');
+    // 15/s × 14,400 s ÷ 3 calls = 72,000; the writes: 50/s × 14,400 ÷ 1 = 720,000.
+    expect(text).toContain('72,000 secrets, bound first by AWSStepFunctions.DescribeExecution (15/s, 3.0 per rotation)');
+    expect(text).toMatch(/\| 2\.5 \| 3000 \/ 4000 \/ 5000 \| 700 MiB \(520 after setup\) \| 300 MiB \| ✓ 100\/100 \| 0 \| 0 \| 7 \|/);
   });
 });
