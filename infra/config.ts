@@ -35,6 +35,8 @@ export interface RotatorConfig {
     readonly vpcId: string;
     readonly availabilityZones: readonly string[];
     readonly privateSubnetIds: readonly string[];
+    /** One of `privateSubnetIds` for the conversation vendors' device functions (one egress address). */
+    readonly singleEgressSubnetId?: string;
     readonly securityGroupIds?: readonly string[];
   };
   /** Create interface endpoints for Secrets Manager, Step Functions and KMS in the VPC. Default: false. */
@@ -171,6 +173,7 @@ const configSchema = z
         privateSubnetIds: z
           .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id (subnet-…)' }))
           .min(1, { error: 'must name at least one subnet' }),
+        singleEgressSubnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id (subnet-…)' }).optional(),
         securityGroupIds: z
           .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group id (sg-…)' }))
           .min(1, { error: 'must name at least one security group, or be left out' })
@@ -203,6 +206,9 @@ const configSchema = z
         ['vpc', 'privateSubnetIds'],
         `must list the same number of subnets for each availability zone, in availabilityZones order (${config.vpc.privateSubnetIds.length} subnets for ${config.vpc.availabilityZones.length} zones)`,
       );
+    }
+    if (config.vpc?.singleEgressSubnetId !== undefined && !config.vpc.privateSubnetIds.includes(config.vpc.singleEgressSubnetId)) {
+      issue(['vpc', 'singleEgressSubnetId'], 'must be one of vpc.privateSubnetIds (the conversation steps leave from that subnet alone)');
     }
 
     // Everything is used from the stack's account and region: a rotation schedule lives in the secret's account

@@ -14,6 +14,13 @@ export interface ExistingVpc {
   /** Private subnets, the same number per availability zone, in `availabilityZones` order. */
   readonly privateSubnetIds: readonly string[];
   /**
+   * One of `privateSubnetIds`: the mPower-style conversation vendors' device functions run in it alone, so that every
+   * step of a password conversation leaves from one address (`DevicePasswordRotatorProps.singleEgressSubnets`).
+   *
+   * @default - those functions run in every private subnet, like the others
+   */
+  readonly singleEgressSubnetId?: string;
+  /**
    * Security groups of the functions.
    *
    * @default - one new security group per function, allowing all outbound traffic
@@ -110,6 +117,7 @@ export class RotatorStack extends Stack {
       heartbeat: props.heartbeat,
       vpc,
       vpcSubnets: vpc ? { subnets: vpc.privateSubnets } : undefined,
+      singleEgressSubnets: vpc && props.vpc?.singleEgressSubnetId !== undefined ? { subnets: vpc.privateSubnets.filter((subnet) => subnet.subnetId === props.vpc?.singleEgressSubnetId) } : undefined,
       securityGroups,
       createVpcEndpoints: props.createVpcEndpoints,
       encryptionKey,

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createRotatorApp, DEFAULT_STACK_NAME } from '../../infra/app';
+import { vendorModules } from '../../lambda/vendors';
 import { ACCOUNT, CDK_JSON_CONTEXT, functionsByKind, MONITORING_KINDS, REGION, REPO_ROOT, resourcesOfType, secretArn, TEST_CONTEXT, vpcFunctionsByKind } from './helpers';
 
 const run = promisify(execFile);
@@ -56,8 +57,9 @@ describe('the CDK app', () => {
           secrets: [{ arn: router, schedule: { expression: 'rate(6 hours)', window: '2h' } }],
           vpc: {
             vpcId: 'vpc-0123456789abcdef0',
-            availabilityZones: [`${REGION}a`],
-            privateSubnetIds: ['subnet-0123456789abcdef0'],
+            availabilityZones: [`${REGION}a`, `${REGION}b`],
+            privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+            singleEgressSubnetId: 'subnet-0123456789abcdef1',
             securityGroupIds: ['sg-0123456789abcdef0'],
           },
           createVpcEndpoints: true,
@@ -74,8 +76,12 @@ describe('the CDK app', () => {
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 4);
     // The given security group is used as is, not modified.
     template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
-    for (const [, fn] of Object.values(vpcFunctionsByKind(template.toJSON().Resources))) {
-      expect(fn.Properties!.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
+    // The conversation vendors' device functions leave from the one egress subnet; everything else from both.
+    const conversation = new Set(vendorModules().filter((vendor) => vendor.work === 'conversation').map((vendor) => `device:${vendor.id}`));
+    expect(conversation.size).toBeGreaterThan(0);
+    for (const [kind, [, fn]] of Object.entries(vpcFunctionsByKind(template.toJSON().Resources))) {
+      const subnets = conversation.has(kind) ? ['subnet-0123456789abcdef1'] : ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'];
+      expect({ kind, ...fn.Properties!.VpcConfig }).toEqual({ kind, SubnetIds: subnets, SecurityGroupIds: ['sg-0123456789abcdef0'] });
     }
   });
 

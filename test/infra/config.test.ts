@@ -112,6 +112,11 @@ describe('parseRotatorConfig', () => {
       'vpc.privateSubnetIds[1]: must be a subnet id (subnet-…)',
     ]);
     expect(issuesOf({ secrets: [], createVpcEndpoints: true })).toEqual(['createVpcEndpoints: needs a vpc']);
+    const twoZones = { ...vpc, privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] };
+    expect(parseRotatorConfig({ secrets: [], vpc: { ...twoZones, singleEgressSubnetId: 'subnet-0123456789abcdef1' } }, 'test.json').vpc?.singleEgressSubnetId).toBe('subnet-0123456789abcdef1');
+    expect(issuesOf({ secrets: [], vpc: { ...twoZones, singleEgressSubnetId: 'subnet-0fffffffffffffff9' } })).toEqual([
+      'vpc.singleEgressSubnetId: must be one of vpc.privateSubnetIds (the conversation steps leave from that subnet alone)',
+    ]);
   });
 
   it('refuses secrets and keys the stack cannot use: other region, other account, given twice', () => {
