@@ -14,7 +14,7 @@ export interface ExistingVpc {
   /** Private subnets, the same number per availability zone, in `availabilityZones` order. */
   readonly privateSubnetIds: readonly string[];
   /**
-   * One of `privateSubnetIds`: the mPower-style conversation vendors' device functions run in it alone, so that every
+   * One of `privateSubnetIds`: the conversation vendors' device functions run in it alone, so that every
    * step of a password conversation leaves from one address (`DevicePasswordRotatorProps.singleEgressSubnets`).
    *
    * @default - those functions run in every private subnet, like the others
