@@ -1,5 +1,5 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
-import { stepFunctions } from '../aws/step-functions-client';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { lastStateEntered, stepFunctions } from '../aws/step-functions-client';
 import type { ExecutionFailedEvent } from './events';
 
 /** What a failed execution says about itself: what it was for, where it stopped and why. */
@@ -57,15 +57,6 @@ function parseInput(input: string | undefined): { secretArn?: string; action?: s
   }
 }
 
-/** The state the execution was in when it ended: the last state it entered. */
-async function lastStateEntered(executionArn: string): Promise<string | undefined> {
-  try {
-    const history = await stepFunctions().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100 }));
-    return history.events?.find((event) => event.stateEnteredEventDetails?.name !== undefined)?.stateEnteredEventDetails?.name;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A Lambda failure's cause is the runtime's JSON (errorType, errorMessage, trace): only its message is read. */
 function causeText(cause: string | undefined): string | undefined {

@@ -2,11 +2,10 @@ import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   ExecutionAlreadyExists,
-  GetExecutionHistoryCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stepFunctions } from '../aws/step-functions-client';
+import { lastStateEntered, stepFunctions } from '../aws/step-functions-client';
 import { AwsThrottledError } from '../aws/throttling';
 import { DeviceUnreachableError, SessionExpiredError } from '../device/errors';
 import { RotatorError } from '../errors';
@@ -109,7 +108,7 @@ export async function runExecution(request: ExecutionRequest): Promise<Record<st
     if (ended.status === 'SUCCEEDED') return JSON.parse(ended.output ?? '{}') as Record<string, unknown>;
     const error = ended.error ?? ended.status ?? 'Failed';
     if (!WORTH_ANOTHER_EXECUTION.has(error) || attempt >= MAX_EXECUTIONS_PER_STEP) {
-      throw new ExecutionFailedError(request.secretArn, arn, await failedStateOf(arn), error, causeText(ended.cause));
+      throw new ExecutionFailedError(request.secretArn, arn, await lastStateEntered(arn), error, causeText(ended.cause));
     }
   }
 }
@@ -146,15 +145,6 @@ export function pollDelay(pollMs: number, look: number, random: () => number = M
   return Math.round(base * (0.75 + random() * 0.5));
 }
 
-/** The state the execution was in when it failed, from its history; undefined if the history cannot be read. */
-async function failedStateOf(executionArn: string): Promise<string | undefined> {
-  try {
-    const history = await stepFunctions().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100 }));
-    return history.events?.find((event) => event.stateEnteredEventDetails?.name !== undefined)?.stateEnteredEventDetails?.name;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A Lambda failure's cause is the runtime's JSON; its `errorMessage` is the readable part. */
 function causeText(cause: string | undefined): string {
